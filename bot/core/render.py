@@ -199,3 +199,20 @@ def render_miss(query: str, suggestions: Sequence[tuple[int, str]]) -> Reply:
 
 def render_gone() -> Reply:
     return Reply(content="That entry no longer exists in the glossary.")
+
+
+def render_plain(term: TermView, *, resolved_from: str | None = None) -> str:
+    """The CLI's answer: the entry's name alone on the first line (scripts rely on it), then the rest."""
+    lines = [term.name, "", term.definition]
+    if term.description.strip():
+        lines += ["", term.description.strip()]
+    facts = [
+        ("Category", term.category or ""),
+        ("Also known as", ", ".join(term.aliases)),
+        ("Related", ", ".join(name for _, name in term.related)),
+        ("Source", term.url or ""),
+    ]
+    lines += [""] + [f"{label}: {value}" for label, value in facts if value]
+    if resolved_from is not None:
+        lines += ["", f"(showing results for {term.name!r}; you typed {resolved_from!r})"]
+    return "\n".join(lines)

@@ -1,0 +1,129 @@
+"""`python -m bot` runs the bot; `python -m bot VERB …` runs a chore without connecting to Discord."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+from bot.config import Settings, SettingsError, configure_logging, load_settings
+from bot.core.index import GlossaryIndex
+from bot.core.render import render_plain
+from bot.importers import ImportFailed, read_glossary, write_own_format
+from bot.store.db import Database
+from bot.store.glossary import GlossaryStore
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_NOT_FOUND = 1
+EXIT_USAGE = 2
+TOKEN_HINT = "DISCORD_TOKEN is not set: copy .env.example to .env and put your bot's token there (see README)."
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="The AI glossary Discord bot.")
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB")
+    verbs.add_parser("run", help="run the bot (the default)")
+    define = verbs.add_parser("define", help="print the answer /define would give")
+    define.add_argument("term")
+    importer = verbs.add_parser("import", help="import a glossary file or folder, all or nothing")
+    importer.add_argument("path", type=Path)
+    importer.add_argument("--dry-run", action="store_true", help="report what would change, change nothing")
+    importer.add_argument("--replace", action="store_true", help="overwrite entries editors have changed")
+    export = verbs.add_parser("export", help="write the glossary in the project's own format (.csv/.json/.yaml)")
+    export.add_argument("path", type=Path)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(error, file=sys.stderr)
+        return EXIT_USAGE
+    configure_logging(settings.log_level if arguments.verb in (None, "run") else "WARNING")
+    if arguments.verb in (None, "run"):
+        return run_bot(settings)
+    chores: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = {
+        "define": define_term,
+        "import": import_glossary,
+        "export": export_glossary,
+    }
+    return asyncio.run(chores[arguments.verb](settings, arguments))
+
+
+def run_bot(settings: Settings) -> int:
+    if not settings.discord_token:
+        print(TOKEN_HINT, file=sys.stderr)
+        return EXIT_USAGE
+    from bot.app import GlossaryBot  # discord.py is only needed when the bot really runs
+
+    GlossaryBot(settings).run(settings.discord_token, log_handler=None)
+    return EXIT_OK
+
+
+async def open_glossary(settings: Settings) -> tuple[Database, GlossaryStore]:
+    """The database as the bot would see it: migrated and seeded, so a fresh install answers at once."""
+    database = await Database.open(settings.database_path)
+    store = GlossaryStore(database)
+    if settings.seed_path.exists():
+        await store.seed(settings.seed_path, read_glossary(settings.seed_path).entries)
+    return database, store
+
+
+async def define_term(settings: Settings, arguments: argparse.Namespace) -> int:
+    database, store = await open_glossary(settings)
+    try:
+        index = GlossaryIndex.build(await store.index_rows())
+        resolution = index.resolve(arguments.term)
+        view = await store.term_view(resolution.term_id) if resolution.term_id is not None else None
+        if view is None:
+            names = [name for term_id in resolution.suggestions if (name := index.name_of(term_id))]
+            print(f"No entry for {arguments.term[:100]!r}.", file=sys.stderr)
+            if names:
+                print("Did you mean: " + "; ".join(names), file=sys.stderr)
+            return EXIT_NOT_FOUND
+        print(render_plain(view, resolved_from=arguments.term if resolution.kind == "fuzzy" else None))
+        return EXIT_OK
+    finally:
+        await database.close()
+
+
+async def import_glossary(settings: Settings, arguments: argparse.Namespace) -> int:
+    try:
+        parsed = read_glossary(arguments.path, progress=sys.stderr.isatty())
+    except ImportFailed as failure:
+        print(f"Import failed, nothing was changed ({len(failure.issues)} problems):", file=sys.stderr)
+        for issue in failure.issues:
+            print(f"  {issue}", file=sys.stderr)
+        return EXIT_USAGE
+    for note in parsed.notes:
+        print(f"note: {note}", file=sys.stderr)
+    database, store = await open_glossary(settings)
+    try:
+        report = await store.apply_entries(
+            parsed.entries, mode="import", replace=arguments.replace, dry_run=arguments.dry_run
+        )
+    finally:
+        await database.close()
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    prefix = "Dry run, nothing changed. Would apply: " if arguments.dry_run else "Imported: "
+    print(prefix + report.summary())
+    return EXIT_OK
+
+
+async def export_glossary(settings: Settings, arguments: argparse.Namespace) -> int:
+    database, store = await open_glossary(settings)
+    try:
+        entries = await store.export_entries()
+    finally:
+        await database.close()
+    count = write_own_format(entries, arguments.path)
+    print(f"Exported {count} terms to {arguments.path}")
+    return EXIT_OK

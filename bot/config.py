@@ -1,0 +1,83 @@
+"""Typed settings from the environment and `.env` (the environment wins).
+
+A bad value stops the start with one line naming the setting; see `.env.example` for each.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATABASE_PATH = Path("data/bot.db")
+DEFAULT_SEED_PATH = Path("data/glossary.yaml")
+DEFAULT_PULSE_SEED_PATH = Path("data/pulse_points.json")
+LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    discord_token: str | None = Field(default=None, description="The bot's token from the Developer Portal.")
+    database_path: Path = DEFAULT_DATABASE_PATH
+    dev_guild_id: int | None = Field(default=None, gt=0)
+    editor_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    log_level: str = "INFO"
+    seed_path: Path = DEFAULT_SEED_PATH
+    pulse_seed_path: Path = DEFAULT_PULSE_SEED_PATH
+    pulse_grace_hours: float | None = Field(default=None, gt=0, le=24 * 6)
+    """How long after its slot a missed Friday post may still go out; unset: until that Friday ends."""
+    pulse_requests_per_second: float = Field(default=40, gt=0, le=50)
+    """Broadcast pace, under Discord's global 50 requests a second so interactions keep headroom."""
+
+    @field_validator("discord_token", "dev_guild_id", "pulse_grace_hours", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("editor_user_ids", mode="before")
+    @classmethod
+    def _parse_ids(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            if not all(part.isdigit() for part in parts):
+                raise ValueError("must be Discord user ids separated by commas, e.g. 123,456")
+            return frozenset(int(part) for part in parts)
+        if isinstance(value, int):
+            return frozenset({value})
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _check_level(cls, value: Any) -> Any:
+        level = str(value).strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return level
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read settings, turning pydantic's report into one line per bad setting."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in issue['loc']).upper() or 'settings'}: {issue['msg']}"
+            for issue in error.errors()
+        )
+        raise SettingsError(f"Bad setting: {problems}") from None
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("discord.gateway").setLevel(logging.WARNING)

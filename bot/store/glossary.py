@@ -1,0 +1,302 @@
+"""Terms, names, aliases and relations in SQLite; lookups counted, misses recorded.
+
+Every multi-row change runs in one transaction, so the glossary is never seen half-changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+import aiosqlite
+
+from bot.core.entry import Entry
+from bot.core.normalize import MAX_QUERY_CHARS, lookup_key
+from bot.core.render import TermView
+from bot.core.schedule import iso_week_of
+from bot.store.db import Database
+
+SEED_DIGEST_KEY = "seed_digest"
+Mode = Literal["seed", "import"]
+
+
+class _DryRun(Exception):
+    """Raised inside a transaction to roll a dry run back after it computed its report."""
+
+
+@dataclass
+class ApplyReport:
+    """What applying entries did (or, for a dry run, would do)."""
+
+    inserted: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    """Entries an editor changed, left alone because the import did not ask to --replace."""
+    unchanged: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> int:
+        return len(self.inserted) + len(self.updated)
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.inserted)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
+            f"{len(self.kept)} kept (edited by an editor), {len(self.warnings)} warnings"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _NameOwner:
+    term_id: int
+    is_alias: bool
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class GlossaryStore:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    # ---- reading ----------------------------------------------------------------------------------
+
+    async def index_rows(self) -> list[tuple[int, str, list[str], int]]:
+        """(term id, name, aliases, lookups) for every term, to build the matching index."""
+        rows = await self.database.fetch_all(
+            "SELECT t.id, t.name, t.lookups, n.text FROM terms t "
+            "LEFT JOIN term_names n ON n.term_id = t.id AND n.is_alias = 1 ORDER BY t.id, n.position"
+        )
+        terms: dict[int, tuple[int, str, list[str], int]] = {}
+        for row in rows:
+            term = terms.setdefault(row[0], (row[0], row[1], [], row[2]))
+            if row[3] is not None:
+                term[2].append(row[3])
+        return list(terms.values())
+
+    async def term_view(self, term_id: int) -> TermView | None:
+        row = await self.database.fetch_one(
+            "SELECT id, name, definition, description, category, url FROM terms WHERE id = ?", (term_id,)
+        )
+        if row is None:
+            return None
+        aliases = await self.database.fetch_all(
+            "SELECT text FROM term_names WHERE term_id = ? AND is_alias = 1 ORDER BY position", (term_id,)
+        )
+        related = await self.database.fetch_all(
+            "SELECT r.related_id, t.name FROM relations r JOIN terms t ON t.id = r.related_id "
+            "WHERE r.term_id = ? ORDER BY r.position",
+            (term_id,),
+        )
+        return TermView(
+            term_id=row[0],
+            name=row[1],
+            definition=row[2],
+            description=row[3],
+            category=row[4],
+            url=row[5],
+            aliases=tuple(alias[0] for alias in aliases),
+            related=tuple((item[0], item[1]) for item in related),
+        )
+
+    async def count_terms(self) -> int:
+        return int(await self.database.fetch_value("SELECT count(*) FROM terms") or 0)
+
+    async def export_entries(self) -> list[Entry]:
+        """Every term in the project's own format, ordered by name."""
+        ids = await self.database.fetch_all("SELECT id FROM terms ORDER BY name COLLATE NOCASE")
+        entries = []
+        for (term_id,) in ids:
+            view = await self.term_view(term_id)
+            if view is not None:
+                entries.append(
+                    Entry(
+                        term=view.name,
+                        definition=view.definition,
+                        description=view.description,
+                        aliases=view.aliases,
+                        related=tuple(name for _, name in view.related),
+                        category=view.category,
+                        url=view.url,
+                    )
+                )
+        return entries
+
+    # ---- counting ---------------------------------------------------------------------------------
+
+    async def record_lookup(self, term_id: int, when: datetime | None = None) -> None:
+        week = iso_week_of((when or datetime.now(UTC)).date())
+        async with self.database.transaction() as connection:
+            await connection.execute("UPDATE terms SET lookups = lookups + 1 WHERE id = ?", (term_id,))
+            await connection.execute(
+                "INSERT INTO weekly_lookups (term_id, week, count) SELECT id, ?, 1 FROM terms WHERE id = ? "
+                "ON CONFLICT (term_id, week) DO UPDATE SET count = count + 1",
+                (week, term_id),
+            )
+
+    async def record_miss(self, query: str) -> None:
+        key = lookup_key(query)
+        if not key:
+            return
+        async with self.database.transaction() as connection:
+            await connection.execute(
+                "INSERT INTO misses (key, query) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET count = count + 1, query = excluded.query, last_at = ?",
+                (key, " ".join(query.split())[:MAX_QUERY_CHARS], _now()),
+            )
+
+    # ---- meta -------------------------------------------------------------------------------------
+
+    async def get_meta(self, key: str) -> str | None:
+        value = await self.database.fetch_value("SELECT value FROM meta WHERE key = ?", (key,))
+        return None if value is None else str(value)
+
+    async def set_meta(self, key: str, value: str) -> None:
+        async with self.database.transaction() as connection:
+            await connection.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    # ---- writing many entries (seed and import) ---------------------------------------------------
+
+    async def apply_entries(
+        self, entries: Sequence[Entry], *, mode: Mode, replace: bool = False, dry_run: bool = False
+    ) -> ApplyReport:
+        """Insert or update `entries` in one transaction; relations are resolved after all names exist.
+
+        Seeding updates only untouched seed entries; an import updates anything an editor has not
+        changed, or everything with `replace`. A dry run computes the same report and rolls back.
+        """
+        report = ApplyReport()
+        try:
+            async with self.database.transaction() as connection:
+                writer = _EntryWriter(connection, report, mode=mode, replace=replace)
+                await writer.apply(entries)
+                if dry_run:
+                    raise _DryRun
+        except _DryRun:
+            pass
+        return report
+
+    async def seed(self, path: Path, entries: Iterable[Entry]) -> ApplyReport | None:
+        """Apply the seed file once per version of it: an unchanged file costs nothing at start."""
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if await self.get_meta(SEED_DIGEST_KEY) == digest:
+            return None
+        report = await self.apply_entries(list(entries), mode="seed")
+        await self.set_meta(SEED_DIGEST_KEY, digest)
+        return report
+
+
+class _EntryWriter:
+    """One transaction's worth of entry upserts, tracking which key belongs to which term."""
+
+    def __init__(self, connection: aiosqlite.Connection, report: ApplyReport, *, mode: Mode, replace: bool) -> None:
+        self.connection = connection
+        self.report = report
+        self.mode = mode
+        self.replace = replace
+        self.owners: dict[str, _NameOwner] = {}
+
+    async def apply(self, entries: Sequence[Entry]) -> None:
+        async with self.connection.execute("SELECT key, term_id, is_alias FROM term_names") as cursor:
+            async for key, term_id, is_alias in cursor:
+                self.owners[key] = _NameOwner(term_id, bool(is_alias))
+        written: list[tuple[int, Entry]] = []
+        for entry in entries:
+            term_id = await self._upsert(entry)
+            if term_id is not None:
+                written.append((term_id, entry))
+        for term_id, entry in written:
+            await self._set_relations(term_id, entry)
+
+    async def _upsert(self, entry: Entry) -> int | None:
+        owner = self.owners.get(lookup_key(entry.term))
+        if owner is not None and owner.is_alias:
+            self.report.warnings.append(f"{entry.term!r} is already an alias of another term: skipped")
+            return None
+        if owner is None:
+            return await self._insert(entry)
+        row = await (
+            await self.connection.execute(
+                "SELECT name, definition, description, category, url, origin, edited FROM terms WHERE id = ?",
+                (owner.term_id,),
+            )
+        ).fetchone()
+        assert row is not None  # term_names rows cascade with their term
+        if not self._may_overwrite(origin=row[5], edited=bool(row[6])):
+            self.report.kept.append(entry.term)
+            return None
+        current = (row[0], row[1], row[2], row[3], row[4], await self._aliases_of(owner.term_id))
+        wanted = (entry.term, entry.definition, entry.description, entry.category, entry.url, list(entry.aliases))
+        if current == wanted and not self.replace:
+            self.report.unchanged.append(entry.term)
+            return owner.term_id
+        await self.connection.execute(
+            "UPDATE terms SET name = ?, definition = ?, description = ?, category = ?, url = ?, "
+            "updated_at = ? WHERE id = ?",
+            (entry.term, entry.definition, entry.description, entry.category, entry.url, _now(), owner.term_id),
+        )
+        await self._set_names(owner.term_id, entry)
+        self.report.updated.append(entry.term)
+        return owner.term_id
+
+    def _may_overwrite(self, *, origin: str, edited: bool) -> bool:
+        if self.mode == "seed":
+            return origin == "seed" and not edited
+        return self.replace or not edited
+
+    async def _insert(self, entry: Entry) -> int:
+        cursor = await self.connection.execute(
+            "INSERT INTO terms (name, definition, description, category, url, origin) VALUES (?, ?, ?, ?, ?, ?)",
+            (entry.term, entry.definition, entry.description, entry.category, entry.url, self.mode),
+        )
+        term_id = cursor.lastrowid
+        assert term_id is not None
+        await self._set_names(term_id, entry)
+        self.report.inserted.append(entry.term)
+        return term_id
+
+    async def _aliases_of(self, term_id: int) -> list[str]:
+        cursor = await self.connection.execute(
+            "SELECT text FROM term_names WHERE term_id = ? AND is_alias = 1 ORDER BY position", (term_id,)
+        )
+        return [row[0] for row in await cursor.fetchall()]
+
+    async def _set_names(self, term_id: int, entry: Entry) -> None:
+        await self.connection.execute("DELETE FROM term_names WHERE term_id = ?", (term_id,))
+        self.owners = {key: owner for key, owner in self.owners.items() if owner.term_id != term_id}
+        names = [(entry.term, False), *((alias, True) for alias in entry.aliases)]
+        for position, (text, is_alias) in enumerate(names):
+            key = lookup_key(text)
+            clash = self.owners.get(key)
+            if clash is not None:
+                self.report.warnings.append(f"{entry.term!r}: the name {text!r} belongs to another term: skipped")
+                continue
+            await self.connection.execute(
+                "INSERT INTO term_names (key, term_id, text, is_alias, position) VALUES (?, ?, ?, ?, ?)",
+                (key, term_id, text, int(is_alias), position),
+            )
+            self.owners[key] = _NameOwner(term_id, is_alias)
+
+    async def _set_relations(self, term_id: int, entry: Entry) -> None:
+        await self.connection.execute("DELETE FROM relations WHERE term_id = ?", (term_id,))
+        position = 0
+        for name in entry.related:
+            owner = self.owners.get(lookup_key(name))
+            if owner is None:
+                self.report.warnings.append(f"{entry.term!r}: related term {name!r} is not in the glossary")
+                continue
+            if owner.term_id == term_id:
+                continue
+            await self.connection.execute(
+                "INSERT OR IGNORE INTO relations (term_id, related_id, position) VALUES (?, ?, ?)",
+                (term_id, owner.term_id, position),
+            )
+            position += 1

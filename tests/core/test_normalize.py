@@ -1,0 +1,46 @@
+import pytest
+
+from bot.core.normalize import MAX_QUERY_CHARS, lookup_key, normalize
+
+
+@pytest.mark.parametrize(
+    ("variant", "canonical"),
+    [
+        ("self supervised learning", "Self-Supervised Learning"),
+        ("SELF-SUPERVISED   learning", "Self-Supervised Learning"),
+        ("self‐supervised learnings", "Self-Supervised Learning"),
+        ("fine tuning", "Fine-Tuning"),
+        ("finetuning", "Fine-Tuning"),
+        ("LLMs", "LLM"),
+        ("embeddings", "Embedding"),
+        ("probabilities", "Probability"),
+        ("self\u200bsupervised learning", "selfsupervised learning"),
+        ("\u202eChatGPT\u202c", "chatgpt"),
+        ("Ｃｈａｔ", "chat"),
+    ],
+)
+def test_variants_share_a_key(variant: str, canonical: str) -> None:
+    assert lookup_key(variant) == lookup_key(canonical)
+
+
+def test_normal_form_keeps_word_boundaries() -> None:
+    assert normalize("Self-Supervised Learning") == "self supervised learning"
+    assert normalize("  AI   Alignment!! ") == "ai alignment"
+
+
+@pytest.mark.parametrize("word", ["loss", "corpus", "analysis", "gas", "ops"])
+def test_words_ending_in_s_that_are_not_plurals_stay(word: str) -> None:
+    assert lookup_key(word) == word
+
+
+def test_nothing_but_punctuation_has_no_key() -> None:
+    assert lookup_key("-- !! ??") == ""
+    assert lookup_key("\u200b\u200d") == ""
+
+
+def test_long_input_is_cut_before_normalising() -> None:
+    assert len(lookup_key("a" * 10_000)) == MAX_QUERY_CHARS
+
+
+def test_markup_and_mentions_reduce_to_words() -> None:
+    assert normalize("**LLM** <@123> @everyone") == "llm 123 everyone"
