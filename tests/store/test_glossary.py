@@ -1,0 +1,88 @@
+from pathlib import Path
+
+from bot.core.entry import Entry
+from bot.store.glossary import GlossaryStore
+
+ENTRIES = [
+    Entry("Self-Supervised Learning", "Learn from unlabeled data.", "Long text.", ("SSL",), ("Fine-Tuning",), "Training"),
+    Entry("Fine-Tuning", "Further training.", related=("Self-Supervised Learning", "Nowhere Term")),
+]
+
+
+async def test_insert_then_read_back(glossary: GlossaryStore) -> None:
+    report = await glossary.apply_entries(ENTRIES, mode="import")
+    assert report.inserted == ["Self-Supervised Learning", "Fine-Tuning"]
+    assert report.warnings == ["'Fine-Tuning': related term 'Nowhere Term' is not in the glossary"]
+    rows = {name: (term_id, aliases) for term_id, name, aliases, _ in await glossary.index_rows()}
+    view = await glossary.term_view(rows["Self-Supervised Learning"][0])
+    assert view is not None
+    assert view.aliases == ("SSL",)
+    assert view.related == ((rows["Fine-Tuning"][0], "Fine-Tuning"),)
+    assert view.category == "Training"
+
+
+async def test_applying_twice_changes_nothing(glossary: GlossaryStore) -> None:
+    await glossary.apply_entries(ENTRIES, mode="import")
+    again = await glossary.apply_entries(ENTRIES, mode="import")
+    assert again.inserted == [] and again.updated == []
+    assert sorted(again.unchanged) == ["Fine-Tuning", "Self-Supervised Learning"]
+    assert await glossary.count_terms() == 2
+
+
+async def test_dry_run_reports_and_rolls_back(glossary: GlossaryStore) -> None:
+    report = await glossary.apply_entries(ENTRIES, mode="import", dry_run=True)
+    assert len(report.inserted) == 2
+    assert await glossary.count_terms() == 0
+
+
+async def test_alias_clash_is_reported_not_silently_dropped(glossary: GlossaryStore) -> None:
+    await glossary.apply_entries(ENTRIES, mode="import")
+    report = await glossary.apply_entries([Entry("Semi-Supervised Learning", "x", aliases=("ssl",))], mode="import")
+    assert report.inserted == ["Semi-Supervised Learning"]
+    assert any("'ssl' belongs to another term" in warning for warning in report.warnings)
+    clash = await glossary.apply_entries([Entry("SSL", "x")], mode="import")
+    assert clash.inserted == [] and "already an alias" in clash.warnings[0]
+
+
+async def test_seed_never_overwrites_an_editors_change(glossary: GlossaryStore, tmp_path: Path) -> None:
+    seed_file = tmp_path / "seed.yaml"
+    seed_file.write_text("v1")
+    await glossary.seed(seed_file, ENTRIES)
+    await glossary.database.connection.execute(
+        "UPDATE terms SET definition = 'edited', edited = 1 WHERE name = 'Fine-Tuning'"
+    )
+    seed_file.write_text("v2")
+    changed = [Entry(e.term, e.definition + " (v2)", e.description, e.aliases, e.related, e.category) for e in ENTRIES]
+    report = await glossary.seed(seed_file, changed)
+    assert report is not None
+    assert report.updated == ["Self-Supervised Learning"] and report.kept == ["Fine-Tuning"]
+    assert await glossary.seed(seed_file, changed) is None  # same file: nothing to do
+
+
+async def test_import_keeps_edits_unless_replace(glossary: GlossaryStore) -> None:
+    await glossary.apply_entries(ENTRIES, mode="import")
+    await glossary.database.connection.execute("UPDATE terms SET edited = 1 WHERE name = 'Fine-Tuning'")
+    newer = [Entry("Fine-Tuning", "Newer definition.")]
+    assert (await glossary.apply_entries(newer, mode="import")).kept == ["Fine-Tuning"]
+    assert (await glossary.apply_entries(newer, mode="import", replace=True)).updated == ["Fine-Tuning"]
+
+
+async def test_lookups_and_misses_are_counted(glossary: GlossaryStore) -> None:
+    await glossary.apply_entries(ENTRIES, mode="import")
+    term_id = (await glossary.index_rows())[0][0]
+    await glossary.record_lookup(term_id)
+    await glossary.record_lookup(term_id)
+    assert (await glossary.index_rows())[0][3] == 2
+    assert await glossary.database.fetch_value("SELECT sum(count) FROM weekly_lookups") == 2
+    await glossary.record_miss("Quantum  Banana")
+    await glossary.record_miss("quantum-banana")
+    await glossary.record_miss("!!!")
+    rows = await glossary.database.fetch_all("SELECT key, query, count FROM misses")
+    assert [tuple(row) for row in rows] == [("quantumbanana", "quantum-banana", 2)]
+
+
+async def test_export_round_trips_entries(glossary: GlossaryStore) -> None:
+    await glossary.apply_entries(ENTRIES, mode="import")
+    exported = await glossary.export_entries()
+    assert [e.term for e in exported] == ["Fine-Tuning", "Self-Supervised Learning"]
+    assert exported[1].aliases == ("SSL",) and exported[1].related == ("Fine-Tuning",)
