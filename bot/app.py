@@ -10,6 +10,7 @@ from typing import Any
 import discord
 from discord.ext import commands, tasks
 
+from bot.broadcast import Clock, system_clock
 from bot.config import Settings
 from bot.core.index import GlossaryIndex
 from bot.core.render import TermView
@@ -21,7 +22,7 @@ from bot.ui import TermButton
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.cogs.errors", "bot.cogs.define")
+EXTENSIONS = ("bot.cogs.errors", "bot.cogs.define", "bot.cogs.pulse")
 COMMAND_DIGEST_KEY = "command_digest"
 EXTERNAL_CHANGE_POLL_SECONDS = 10
 """How often the bot notices glossary changes made by another process (the CLI's import)."""
@@ -32,7 +33,7 @@ class GlossaryBot(commands.Bot):
     glossary: GlossaryStore
     index: GlossaryIndex
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, clock: Clock = system_clock) -> None:
         intents = discord.Intents.none()
         intents.guilds = True  # channels, roles and permissions for /pulse; nothing privileged
         super().__init__(
@@ -43,6 +44,8 @@ class GlossaryBot(commands.Bot):
             chunk_guilds_at_startup=False,
         )
         self.settings = settings
+        self.clock = clock
+        """Every decision about "now" asks this, so tests can move time."""
         self._data_version: object = None
 
     async def setup_hook(self) -> None:

@@ -6,15 +6,20 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bot.config import Settings, SettingsError, configure_logging, load_settings
 from bot.core.index import GlossaryIndex
+from bot.core.pulse import PulseFileError, read_points_file, render_post_plain
 from bot.core.render import render_plain
+from bot.core.schedule import InvalidWeek, current_week, parse_week, parse_zone
 from bot.importers import ImportFailed, read_glossary, write_own_format
 from bot.store.db import Database
 from bot.store.glossary import GlossaryStore
+from bot.store.pulse import PulseStore
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +41,13 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("--replace", action="store_true", help="overwrite entries editors have changed")
     export = verbs.add_parser("export", help="write the glossary in the project's own format (.csv/.json/.yaml)")
     export.add_argument("path", type=Path)
+    pulse = verbs.add_parser("pulse", help="the weekly pulse's data points").add_subparsers(
+        dest="pulse_verb", required=True
+    )
+    pulse_import = pulse.add_parser("import", help="import data points from JSON or CSV, all or nothing")
+    pulse_import.add_argument("file", type=Path)
+    pulse_preview = pulse.add_parser("preview", help="print a week's post (default: this week)")
+    pulse_preview.add_argument("week", nargs="?")
     return parser
 
 
@@ -49,10 +61,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings.log_level if arguments.verb in (None, "run") else "WARNING")
     if arguments.verb in (None, "run"):
         return run_bot(settings)
-    chores: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = {
+    chores: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
         "define": define_term,
         "import": import_glossary,
         "export": export_glossary,
+        "pulse": pulse_chore,
     }
     return asyncio.run(chores[arguments.verb](settings, arguments))
 
@@ -126,4 +139,36 @@ async def export_glossary(settings: Settings, arguments: argparse.Namespace) -> 
         await database.close()
     count = write_own_format(entries, arguments.path)
     print(f"Exported {count} terms to {arguments.path}")
+    return EXIT_OK
+
+
+async def pulse_chore(settings: Settings, arguments: argparse.Namespace) -> int:
+    if arguments.pulse_verb == "import":
+        try:
+            points = read_points_file(arguments.file)
+        except PulseFileError as failure:
+            print(f"Import failed, nothing was changed ({len(failure.problems)} problems):", file=sys.stderr)
+            for problem in failure.problems:
+                print(f"  {problem}", file=sys.stderr)
+            return EXIT_USAGE
+    else:
+        week = (arguments.week or current_week(datetime.now(UTC), parse_zone("UTC"))).upper()
+        try:
+            parse_week(week)
+        except InvalidWeek as error:
+            print(error, file=sys.stderr)
+            return EXIT_USAGE
+    database = await Database.open(settings.database_path)
+    try:
+        store = PulseStore(database)
+        if arguments.pulse_verb == "import":
+            print(f"Imported {await store.save_points(points)} data points from {arguments.file}")
+            return EXIT_OK
+        week_points = await store.points_for(week)
+    finally:
+        await database.close()
+    if not week_points:
+        print(f"No data points for {week}: nothing would be posted.", file=sys.stderr)
+        return EXIT_NOT_FOUND
+    print(render_post_plain(week, week_points))
     return EXIT_OK

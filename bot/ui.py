@@ -25,7 +25,10 @@ MAX_SNOWFLAKE_DIGITS = 20
 MAX_TERM_ID = 2**63 - 1
 """SQLite's largest integer: a forged id beyond it must read as unknown, not overflow."""
 
-_DISCORD_STYLES = {ButtonStyle.PRIMARY: discord.ButtonStyle.primary, ButtonStyle.SECONDARY: discord.ButtonStyle.secondary}
+_DISCORD_STYLES = {
+    ButtonStyle.PRIMARY: discord.ButtonStyle.primary,
+    ButtonStyle.SECONDARY: discord.ButtonStyle.secondary,
+}
 
 
 class TermButton(
@@ -45,9 +48,7 @@ class TermButton(
         row: int | None = None,
     ) -> None:
         super().__init__(
-            discord.ui.Button(
-                label=label, style=style, row=row, custom_id=f"{TERM_BUTTON_PREFIX}{term_id}:{owner_id}"
-            )
+            discord.ui.Button(label=label, style=style, row=row, custom_id=f"{TERM_BUTTON_PREFIX}{term_id}:{owner_id}")
         )
         self.term_id = term_id
         self.owner_id = owner_id
@@ -87,7 +88,9 @@ class TermButton(
 def build_view(buttons: tuple[ButtonSpec, ...], owner_id: int) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     for spec in buttons:
-        view.add_item(TermButton(spec.term_id, owner_id, label=spec.label, style=_DISCORD_STYLES[spec.style], row=spec.row))
+        view.add_item(
+            TermButton(spec.term_id, owner_id, label=spec.label, style=_DISCORD_STYLES[spec.style], row=spec.row)
+        )
     return view
 
 

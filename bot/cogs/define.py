@@ -42,7 +42,10 @@ class Define(commands.Cog):
             return
         resolved_from = term if resolution.kind == "fuzzy" else None
         await send_reply(
-            interaction, render_term(view, resolved_from=resolved_from), owner_id=interaction.user.id, ephemeral=private
+            interaction,
+            render_term(view, resolved_from=resolved_from),
+            owner_id=interaction.user.id,
+            ephemeral=private,
         )
         await self.bot.count_lookup(view.term_id)
 

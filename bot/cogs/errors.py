@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import discord
 from discord import app_commands
 from discord.ext import commands
 
-import discord
 from bot.app import GlossaryBot
 from bot.errors import answer_error
 

@@ -262,7 +262,12 @@ class GlossaryIndex:
         for length in range(len(key) - edits, len(key) + edits + 1):
             candidates = self._truncated_keys(length)
             for _, distance, index in process.extract(
-                key, candidates, scorer=OSA.distance, processor=None, score_cutoff=edits, limit=FUZZY_CANDIDATES
+                key,
+                candidates,
+                scorer=OSA.distance,
+                processor=None,
+                score_cutoff=edits,
+                limit=FUZZY_CANDIDATES,
             ):
                 for term_id in self._terms_with_prefix(candidates[index]):
                     rank = (int(distance), abs(length - len(key)))

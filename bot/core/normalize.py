@@ -1,7 +1,7 @@
 """How a name becomes a lookup key.
 
 Case, hyphens, spaces, punctuation, invisible characters and a plural "s" must not matter, so
-"Self-Supervised Learning", "self supervised learnings" and "SELF​SUPERVISED-learning" share one key.
+"Self-Supervised Learning", "self supervised learnings" and "SELF\u200bSUPERVISED-learning" share one key.
 """
 
 from __future__ import annotations

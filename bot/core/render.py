@@ -136,7 +136,7 @@ def embed_length(embed: dict[str, object]) -> int:
 def render_term(term: TermView, *, resolved_from: str | None = None) -> Reply:
     """The /define answer: the name as title, the definition first, then the explanation, then facts."""
     fields = _term_fields(term)
-    fixed = len(term.name[:EMBED_TITLE_LIMIT]) + sum(len(f["name"]) + len(f["value"]) for f in fields)
+    fixed = len(term.name[:EMBED_TITLE_LIMIT]) + sum(len(str(f["name"])) + len(str(f["value"])) for f in fields)
     description = _term_description(term, budget=min(EMBED_DESCRIPTION_LIMIT, EMBEDS_TOTAL_LIMIT - fixed))
     embed: dict[str, object] = {
         "title": shorten(term.name, EMBED_TITLE_LIMIT),
@@ -148,7 +148,9 @@ def render_term(term: TermView, *, resolved_from: str | None = None) -> Reply:
         embed["url"] = term.url
     content = None
     if resolved_from is not None:
-        content = f"Showing results for **{escape_markdown(term.name)}** (you typed “{quote_user_text(resolved_from)}”)."
+        content = (
+            f"Showing results for **{escape_markdown(term.name)}** (you typed “{quote_user_text(resolved_from)}”)."
+        )
     return Reply(content=content, embed=embed, buttons=related_buttons(term.related))
 
 

@@ -24,6 +24,11 @@ SEED_DIGEST_KEY = "seed_digest"
 Mode = Literal["seed", "import"]
 
 
+def file_digest(path: Path) -> str:
+    """A seed file's fingerprint; the files are small, so reading them inline is fine."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 class _DryRun(Exception):
     """Raised inside a transaction to roll a dry run back after it computed its report."""
 
@@ -105,7 +110,8 @@ class GlossaryStore:
         )
 
     async def count_terms(self) -> int:
-        return int(await self.database.fetch_value("SELECT count(*) FROM terms") or 0)
+        count = await self.database.fetch_value("SELECT count(*) FROM terms")
+        return count if isinstance(count, int) else 0
 
     async def export_entries(self) -> list[Entry]:
         """Every term in the project's own format, ordered by name."""
@@ -186,7 +192,7 @@ class GlossaryStore:
 
     async def seed(self, path: Path, entries: Iterable[Entry]) -> ApplyReport | None:
         """Apply the seed file once per version of it: an unchanged file costs nothing at start."""
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest = file_digest(path)
         if await self.get_meta(SEED_DIGEST_KEY) == digest:
             return None
         report = await self.apply_entries(list(entries), mode="seed")
@@ -234,14 +240,29 @@ class _EntryWriter:
             self.report.kept.append(entry.term)
             return None
         current = (row[0], row[1], row[2], row[3], row[4], await self._aliases_of(owner.term_id))
-        wanted = (entry.term, entry.definition, entry.description, entry.category, entry.url, list(entry.aliases))
+        wanted = (
+            entry.term,
+            entry.definition,
+            entry.description,
+            entry.category,
+            entry.url,
+            list(entry.aliases),
+        )
         if current == wanted and not self.replace:
             self.report.unchanged.append(entry.term)
             return owner.term_id
         await self.connection.execute(
             "UPDATE terms SET name = ?, definition = ?, description = ?, category = ?, url = ?, "
             "updated_at = ? WHERE id = ?",
-            (entry.term, entry.definition, entry.description, entry.category, entry.url, _now(), owner.term_id),
+            (
+                entry.term,
+                entry.definition,
+                entry.description,
+                entry.category,
+                entry.url,
+                _now(),
+                owner.term_id,
+            ),
         )
         await self._set_names(owner.term_id, entry)
         self.report.updated.append(entry.term)

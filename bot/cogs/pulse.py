@@ -1,0 +1,360 @@
+"""/pulse: channel subscriptions to the weekly Friday post, its data points, and the delivery loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+from datetime import datetime, timedelta
+
+import aiohttp
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import GlossaryBot
+from bot.broadcast import Broadcaster, ChannelGone, TransientSendError
+from bot.core.pulse import (
+    MAX_DETAIL_CHARS,
+    MAX_FIGURE_CHARS,
+    MAX_HEADLINE_CHARS,
+    MAX_RANK,
+    DataPoint,
+    discord_time,
+    footer_text,
+    point_problems,
+    read_points_file,
+    render_points_list,
+    render_post,
+    render_status,
+)
+from bot.core.render import Reply
+from bot.core.schedule import current_week, next_slot, parse_zone, suggest_zones
+from bot.errors import NO_MENTIONS, UserFacingError
+from bot.store.pulse import PulseStore
+from bot.ui import send_reply
+
+log = logging.getLogger(__name__)
+
+PULSE_SEED_DIGEST_KEY = "pulse_seed_digest"
+MIN_LOOP_SLEEP = 1.0
+MAX_LOOP_SLEEP = 60.0
+"""The loop wakes at least this often, so a changed clock or a new subscription is noticed."""
+LOOP_ERROR_SLEEP = 30.0
+HISTORY_SCAN = 50
+"""Recent messages searched for our own post when a crash left a delivery unconfirmed."""
+SEND_TIMEOUT = 30.0
+REQUIRED_CHANNEL_PERMISSIONS = {
+    "view_channel": "View Channel",
+    "send_messages": "Send Messages",
+    "embed_links": "Embed Links",
+}
+REASON_FORBIDDEN = "Discord refused the post (403 Missing Permissions/Access): check my channel permissions"
+REASON_NOT_FOUND = "The channel no longer exists (404)"
+REASON_REMOVED = "The bot was removed from this server"
+REASON_CHANNEL_DELETED = "The channel was deleted"
+
+
+class DiscordPostSender:
+    """Posts through discord.py; maps Discord's answers to the broadcaster's outcomes."""
+
+    def __init__(self, bot: GlossaryBot) -> None:
+        self.bot = bot
+
+    async def send(self, channel_id: int, reply: Reply, role_id: int | None, nonce: str) -> int:
+        channel = self.bot.get_partial_messageable(channel_id)
+        mentions = discord.AllowedMentions(
+            everyone=False,
+            users=False,
+            replied_user=False,
+            roles=[discord.Object(role_id)] if role_id else False,
+        )
+        embed = discord.Embed.from_dict(reply.embed or {})
+        try:
+            async with asyncio.timeout(SEND_TIMEOUT):
+                message = await channel.send(content=reply.content, embed=embed, allowed_mentions=mentions, nonce=nonce)
+        except discord.Forbidden as error:
+            raise ChannelGone(REASON_FORBIDDEN) from error
+        except discord.NotFound as error:
+            raise ChannelGone(REASON_NOT_FOUND) from error
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as error:
+            raise TransientSendError(repr(error)) from error
+        return message.id
+
+    async def find_existing(self, channel_id: int, week: str) -> int | None:
+        channel = self.bot.get_partial_messageable(channel_id)
+        footer = footer_text(week)
+        me = self.bot.user.id if self.bot.user else None
+        try:
+            async with asyncio.timeout(SEND_TIMEOUT):
+                async for message in channel.history(limit=HISTORY_SCAN):
+                    if message.author.id == me and any(embed.footer.text == footer for embed in message.embeds):
+                        return message.id
+        except discord.Forbidden as error:
+            raise ChannelGone(REASON_FORBIDDEN) from error
+        except discord.NotFound as error:
+            raise ChannelGone(REASON_NOT_FOUND) from error
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as error:
+            raise TransientSendError(repr(error)) from error
+        return None
+
+
+def require_manager(interaction: discord.Interaction[discord.Client]) -> discord.Guild:
+    """Checked at run time too: server admins can override the command permissions Discord applies."""
+    if interaction.guild is None:
+        raise UserFacingError("This command only works in a server.")
+    if not interaction.permissions.manage_guild:
+        raise UserFacingError("You need the **Manage Server** permission to change this server's pulse subscriptions.")
+    return interaction.guild
+
+
+@app_commands.default_permissions(manage_guild=True)
+@app_commands.guild_only()
+class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly Friday AI Economy Pulse"):
+    """Discord shows /pulse to members with Manage Server (admins may change that); every command
+    checks again at run time: managers for subscriptions, the bot's editors for data points."""
+
+    def __init__(self, bot: GlossaryBot) -> None:
+        self.bot = bot
+        self.store = PulseStore(bot.database)
+        grace = timedelta(hours=bot.settings.pulse_grace_hours) if bot.settings.pulse_grace_hours else None
+        self.broadcaster = Broadcaster(
+            self.store,
+            DiscordPostSender(bot),
+            grace=grace,
+            requests_per_second=bot.settings.pulse_requests_per_second,
+            clock=self._now,
+        )
+        self._wake = asyncio.Event()
+        self._loop_task: asyncio.Task[None] | None = None
+
+    def _now(self) -> datetime:
+        return self.bot.clock()  # looked up each time: tests replace the bot's clock
+
+    async def cog_load(self) -> None:
+        await self.seed_points()
+        self._loop_task = asyncio.create_task(self._delivery_loop(), name="pulse-delivery")
+
+    async def cog_unload(self) -> None:
+        if self._loop_task:
+            self._loop_task.cancel()
+
+    async def seed_points(self) -> None:
+        path = self.bot.settings.pulse_seed_path
+        if not path.exists():
+            return
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if await self.bot.glossary.get_meta(PULSE_SEED_DIGEST_KEY) == digest:
+            return
+        count = await self.store.save_points(read_points_file(path))
+        await self.bot.glossary.set_meta(PULSE_SEED_DIGEST_KEY, digest)
+        log.info("loaded %d example data points from %s", count, path)
+
+    # ---- the delivery loop ------------------------------------------------------------------------
+
+    async def _delivery_loop(self) -> None:
+        await self.bot.wait_until_ready()
+        await self.broadcaster.reschedule_all()
+        while not self.bot.is_closed():
+            try:
+                report = await self.broadcaster.run_due()
+                if report.sent or report.disabled or report.retrying:
+                    log.info("pulse round: %s", report)
+                delay = await self._seconds_to_next_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("pulse delivery round failed; trying again shortly")
+                delay = LOOP_ERROR_SLEEP
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), delay)
+
+    async def _seconds_to_next_due(self) -> float:
+        earliest = await self.store.earliest_due()
+        if earliest is None:
+            return MAX_LOOP_SLEEP
+        seconds = (earliest - self.bot.clock()).total_seconds()
+        return min(max(seconds, MIN_LOOP_SLEEP), MAX_LOOP_SLEEP)
+
+    def wake(self) -> None:
+        """Run a delivery round now (a subscription changed, or a test moved the clock)."""
+        self._wake.set()
+
+    @commands.Cog.listener()
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        count = await self.store.disable_guild(guild.id, REASON_REMOVED)
+        log.info("left guild %s: %d pulse subscriptions disabled", guild.id, count)
+
+    @commands.Cog.listener()
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        if await self.store.subscription(channel.id):
+            await self.store.disable(channel.id, REASON_CHANNEL_DELETED)
+
+    # ---- subscriptions ----------------------------------------------------------------------------
+
+    @app_commands.command(name="subscribe", description="Post the weekly AI data points in a channel every Friday")
+    @app_commands.describe(
+        channel="Where to post",
+        role="A role to mention with each post (optional)",
+        hour="The hour of the post, 0-23, in the time zone below (default 9)",
+        timezone="An IANA time zone such as Europe/Berlin (default UTC)",
+    )
+    async def subscribe(
+        self,
+        interaction: discord.Interaction[discord.Client],
+        channel: app_commands.AppCommandChannel,
+        role: discord.Role | None = None,
+        hour: app_commands.Range[int, 0, 23] = 9,
+        timezone: app_commands.Range[str, 1, 64] = "UTC",
+    ) -> None:
+        guild = require_manager(interaction)
+        text_channel = self._postable_channel(guild, channel.id)
+        if role is not None and role.guild.id != guild.id:
+            raise UserFacingError("That role isn't in this server.")
+        try:
+            zone = parse_zone(timezone)
+        except ValueError:
+            raise UserFacingError("Unknown time zone. Pick one from the list, e.g. `Europe/Berlin` or `UTC`.") from None
+        existing = await self.store.subscription(text_channel.id)
+        last_week = existing.last_week if existing else None
+        week, due = next_slot(self.bot.clock(), hour, zone, self.broadcaster.grace, last_week)
+        await self.store.subscribe(
+            channel_id=text_channel.id,
+            guild_id=guild.id,
+            role_id=role.id if role else None,
+            hour=hour,
+            timezone=zone.key,
+            created_by=interaction.user.id,
+            next_week=week,
+            next_due_at=due,
+        )
+        self.wake()
+        verb = "Updated" if existing else "Subscribed"
+        mention = f", mentioning {role.mention}" if role else ""
+        await interaction.response.send_message(
+            f"{verb}: {text_channel.mention} gets the AI Economy Pulse every Friday at {hour:02d}:00 "
+            f"{zone.key}{mention}. Next post: {discord_time(due)} ({discord_time(due, 'R')}).",
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+        log.info(
+            "pulse subscribe guild=%s channel=%s by=%s hour=%s tz=%s",
+            guild.id,
+            text_channel.id,
+            interaction.user.id,
+            hour,
+            zone.key,
+        )
+
+    def _postable_channel(self, guild: discord.Guild, channel_id: int) -> discord.TextChannel:
+        channel = guild.get_channel(channel_id)
+        if not isinstance(channel, discord.TextChannel):
+            raise UserFacingError("Pick a text channel of this server.")
+        permissions = channel.permissions_for(guild.me)
+        missing = [label for flag, label in REQUIRED_CHANNEL_PERMISSIONS.items() if not getattr(permissions, flag)]
+        if missing:
+            raise UserFacingError(f"I can't post in {channel.mention}: I'm missing {', '.join(missing)} there.")
+        return channel
+
+    @subscribe.autocomplete("timezone")
+    async def timezone_autocomplete(
+        self, interaction: discord.Interaction[discord.Client], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=name, value=name) for name in suggest_zones(current)]
+
+    @app_commands.command(name="unsubscribe", description="Stop the weekly post in a channel")
+    async def unsubscribe(
+        self, interaction: discord.Interaction[discord.Client], channel: app_commands.AppCommandChannel
+    ) -> None:
+        guild = require_manager(interaction)
+        if not await self.store.unsubscribe(channel.id, guild.id):
+            raise UserFacingError("That channel isn't subscribed.")
+        await interaction.response.send_message(
+            f"<#{channel.id}> will no longer get the weekly pulse.",
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+
+    @app_commands.command(name="status", description="This server's pulse subscriptions")
+    async def status(self, interaction: discord.Interaction[discord.Client]) -> None:
+        guild = require_manager(interaction)
+        subscriptions = await self.store.guild_subscriptions(guild.id)
+        week = current_week(self.bot.clock(), parse_zone("UTC"))
+        points = await self.store.points_for(week)
+        await send_reply(
+            interaction,
+            render_status(subscriptions, week, len(points)),
+            owner_id=interaction.user.id,
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="preview", description="See this week's post")
+    async def preview(self, interaction: discord.Interaction[discord.Client]) -> None:
+        week = current_week(self.bot.clock(), parse_zone("UTC"))
+        points = await self.store.points_for(week)
+        if not points:
+            raise UserFacingError(f"No data points for {week} yet, so there is nothing to post this week.")
+        await send_reply(interaction, render_post(week, points), owner_id=interaction.user.id, ephemeral=True)
+
+    # ---- data points (editors) --------------------------------------------------------------------
+
+    async def _require_editor(self, interaction: discord.Interaction[discord.Client]) -> None:
+        if not await self.bot.is_editor(interaction.user):
+            raise UserFacingError("Only the bot's editors can change the weekly data points.")
+
+    @app_commands.command(name="add", description="Add a data point to a week's post (editors)")
+    @app_commands.describe(week="ISO week like 2026-W48 (default: this week)", rank="1 is shown first")
+    async def add(  # noqa: PLR0917 -- slash command options arrive as parameters
+        self,
+        interaction: discord.Interaction[discord.Client],
+        figure: app_commands.Range[str, 1, MAX_FIGURE_CHARS],
+        headline: app_commands.Range[str, 1, MAX_HEADLINE_CHARS],
+        detail: app_commands.Range[str, 0, MAX_DETAIL_CHARS] = "",
+        source_url: app_commands.Range[str, 0, 512] = "",
+        week: app_commands.Range[str, 0, 8] = "",
+        rank: app_commands.Range[int, 1, MAX_RANK] = 1,
+    ) -> None:
+        await self._require_editor(interaction)
+        week = week.strip().upper() or current_week(self.bot.clock(), parse_zone("UTC"))
+        point = DataPoint(week, figure.strip(), headline.strip(), detail.strip(), source_url.strip() or None, rank)
+        problems = point_problems(point)
+        if problems:
+            raise UserFacingError("That data point isn't valid: " + "; ".join(problems) + ".")
+        if await self.store.rank_taken(point.week, point.rank):
+            raise UserFacingError(
+                f"{point.week} already has a rank {point.rank} point. Remove it first or pick another rank."
+            )
+        await self.store.save_points([point])
+        await interaction.response.send_message(
+            f"Added to {point.week} at rank {point.rank}.", ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+    @app_commands.command(name="list", description="List data points (editors)")
+    async def list_points(
+        self, interaction: discord.Interaction[discord.Client], week: app_commands.Range[str, 0, 8] = ""
+    ) -> None:
+        await self._require_editor(interaction)
+        week_filter = week.strip().upper() or None
+        points = await self.store.list_points(week_filter)
+        await send_reply(
+            interaction, render_points_list(points, week_filter), owner_id=interaction.user.id, ephemeral=True
+        )
+
+    @app_commands.command(name="remove", description="Remove a data point (editors)")
+    @app_commands.describe(point="The point's number, as shown by /pulse list")
+    async def remove(self, interaction: discord.Interaction[discord.Client], point: app_commands.Range[int, 1]) -> None:
+        await self._require_editor(interaction)
+        removed = await self.store.remove_point(point)
+        if removed is None:
+            raise UserFacingError(f"There is no data point #{point}.")
+        await interaction.response.send_message(
+            f"Removed #{point} ({removed.week}, rank {removed.rank}).",
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+
+
+async def setup(bot: GlossaryBot) -> None:
+    await bot.add_cog(Pulse(bot))

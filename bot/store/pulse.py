@@ -1,0 +1,268 @@
+"""Data points, channel subscriptions and deliveries of the weekly pulse, in SQLite.
+
+A delivery row per (channel, week) is the "never twice" guarantee: it is claimed in a transaction
+before the message is sent and completed after, and a sent row is never claimed again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import aiosqlite
+
+from bot.core.pulse import DataPoint, Subscription
+
+__all__ = ["Claim", "PulseStore", "Subscription", "from_stored", "to_stored"]
+from bot.store.db import Database
+
+_SUBSCRIPTION_COLUMNS = (
+    "s.channel_id, s.guild_id, s.role_id, s.hour, s.timezone, s.enabled, s.disabled_reason, "
+    "s.next_week, s.next_due_at, "
+    "(SELECT max(week) FROM deliveries d WHERE d.channel_id = s.channel_id AND d.state = 'sent'), "
+    "(SELECT max(updated_at) FROM deliveries d WHERE d.channel_id = s.channel_id AND d.state = 'sent')"
+)
+
+
+def to_stored(moment: datetime) -> str:
+    """UTC ISO 8601 with a fixed width, so stored instants compare correctly as text."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def from_stored(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    attempts: int
+    """1 for a first try; more means an earlier try may have reached Discord."""
+
+
+def _subscription(row: aiosqlite.Row) -> Subscription:
+    return Subscription(
+        channel_id=row[0],
+        guild_id=row[1],
+        role_id=row[2],
+        hour=row[3],
+        timezone=row[4],
+        enabled=bool(row[5]),
+        disabled_reason=row[6],
+        next_week=row[7],
+        next_due_at=from_stored(row[8]),
+        last_week=row[9],
+        last_posted_at=row[10],
+    )
+
+
+def _point(row: aiosqlite.Row) -> DataPoint:
+    return DataPoint(
+        week=row[1],
+        rank=row[2],
+        figure=row[3],
+        headline=row[4],
+        detail=row[5],
+        source_url=row[6],
+        point_id=row[0],
+    )
+
+
+class PulseStore:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    # ---- data points ------------------------------------------------------------------------------
+
+    async def points_for(self, week: str) -> list[DataPoint]:
+        rows = await self.database.fetch_all(
+            "SELECT id, week, rank, figure, headline, detail, source_url FROM data_points WHERE week = ? ORDER BY rank",
+            (week,),
+        )
+        return [_point(row) for row in rows]
+
+    async def list_points(self, week: str | None = None, limit: int = 50) -> list[DataPoint]:
+        rows = await self.database.fetch_all(
+            "SELECT id, week, rank, figure, headline, detail, source_url FROM data_points "
+            "WHERE ? IS NULL OR week = ? ORDER BY week DESC, rank LIMIT ?",
+            (week, week, limit),
+        )
+        return [_point(row) for row in rows]
+
+    async def save_points(self, points: Sequence[DataPoint]) -> int:
+        """Insert or replace points by (week, rank), all in one transaction."""
+        async with self.database.transaction() as connection:
+            for point in points:
+                await connection.execute(
+                    "INSERT INTO data_points (week, rank, figure, headline, detail, source_url) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (week, rank) DO UPDATE SET figure = excluded.figure, "
+                    "headline = excluded.headline, detail = excluded.detail, source_url = excluded.source_url",
+                    (point.week, point.rank, point.figure, point.headline, point.detail, point.source_url),
+                )
+        return len(points)
+
+    async def rank_taken(self, week: str, rank: int) -> bool:
+        return bool(
+            await self.database.fetch_value("SELECT 1 FROM data_points WHERE week = ? AND rank = ?", (week, rank))
+        )
+
+    async def remove_point(self, point_id: int) -> DataPoint | None:
+        row = await self.database.fetch_one(
+            "SELECT id, week, rank, figure, headline, detail, source_url FROM data_points WHERE id = ?",
+            (point_id,),
+        )
+        if row is None:
+            return None
+        async with self.database.transaction() as connection:
+            await connection.execute("DELETE FROM data_points WHERE id = ?", (point_id,))
+        return _point(row)
+
+    # ---- subscriptions ----------------------------------------------------------------------------
+
+    async def subscribe(
+        self,
+        *,
+        channel_id: int,
+        guild_id: int,
+        role_id: int | None,
+        hour: int,
+        timezone: str,
+        created_by: int,
+        next_week: str,
+        next_due_at: datetime,
+    ) -> None:
+        """Create or update a channel's subscription; subscribing again re-enables a disabled one."""
+        async with self.database.transaction() as connection:
+            await connection.execute(
+                "INSERT INTO subscriptions (channel_id, guild_id, role_id, hour, timezone, created_by, next_week, "
+                "next_due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id) DO UPDATE SET "
+                "guild_id = excluded.guild_id, role_id = excluded.role_id, hour = excluded.hour, "
+                "timezone = excluded.timezone, enabled = 1, disabled_reason = NULL, "
+                "next_week = excluded.next_week, next_due_at = excluded.next_due_at",
+                (
+                    channel_id,
+                    guild_id,
+                    role_id,
+                    hour,
+                    timezone,
+                    created_by,
+                    next_week,
+                    to_stored(next_due_at),
+                ),
+            )
+
+    async def unsubscribe(self, channel_id: int, guild_id: int) -> bool:
+        async with self.database.transaction() as connection:
+            cursor = await connection.execute(
+                "DELETE FROM subscriptions WHERE channel_id = ? AND guild_id = ?", (channel_id, guild_id)
+            )
+            return cursor.rowcount > 0
+
+    async def subscription(self, channel_id: int) -> Subscription | None:
+        row = await self.database.fetch_one(
+            f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions s WHERE s.channel_id = ?", (channel_id,)
+        )
+        return _subscription(row) if row else None
+
+    async def guild_subscriptions(self, guild_id: int) -> list[Subscription]:
+        rows = await self.database.fetch_all(
+            f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions s WHERE s.guild_id = ? ORDER BY s.channel_id",
+            (guild_id,),
+        )
+        return [_subscription(row) for row in rows]
+
+    async def enabled_subscriptions(self) -> list[Subscription]:
+        rows = await self.database.fetch_all(f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions s WHERE s.enabled = 1")
+        return [_subscription(row) for row in rows]
+
+    async def due_subscriptions(self, now: datetime, limit: int) -> list[Subscription]:
+        rows = await self.database.fetch_all(
+            f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions s WHERE s.enabled = 1 AND s.next_due_at <= ? "
+            "ORDER BY s.next_due_at LIMIT ?",
+            (to_stored(now), limit),
+        )
+        return [_subscription(row) for row in rows]
+
+    async def earliest_due(self) -> datetime | None:
+        value = await self.database.fetch_value("SELECT min(next_due_at) FROM subscriptions WHERE enabled = 1")
+        return from_stored(str(value)) if value else None
+
+    async def reschedule(self, channel_id: int, next_week: str, next_due_at: datetime) -> None:
+        async with self.database.transaction() as connection:
+            await connection.execute(
+                "UPDATE subscriptions SET next_week = ?, next_due_at = ? WHERE channel_id = ?",
+                (next_week, to_stored(next_due_at), channel_id),
+            )
+
+    async def disable(self, channel_id: int, reason: str) -> None:
+        async with self.database.transaction() as connection:
+            await connection.execute(
+                "UPDATE subscriptions SET enabled = 0, disabled_reason = ? WHERE channel_id = ?",
+                (reason, channel_id),
+            )
+
+    async def disable_guild(self, guild_id: int, reason: str) -> int:
+        async with self.database.transaction() as connection:
+            cursor = await connection.execute(
+                "UPDATE subscriptions SET enabled = 0, disabled_reason = ? WHERE guild_id = ? AND enabled = 1",
+                (reason, guild_id),
+            )
+            return cursor.rowcount
+
+    # ---- deliveries -------------------------------------------------------------------------------
+
+    async def claim(self, channel_id: int, week: str, nonce: str) -> Claim | None:
+        """Claim (channel, week) for sending; None when it was already sent."""
+        async with self.database.transaction() as connection:
+            cursor = await connection.execute(
+                "INSERT INTO deliveries (channel_id, week, state, nonce, attempts) VALUES (?, ?, 'claimed', ?, 1) "
+                "ON CONFLICT (channel_id, week) DO UPDATE SET state = 'claimed', attempts = attempts + 1, "
+                "updated_at = ? WHERE state <> 'sent' RETURNING attempts",
+                (channel_id, week, nonce, to_stored(datetime.now(UTC))),
+            )
+            row = await cursor.fetchone()
+        return Claim(attempts=row[0]) if row else None
+
+    async def mark_empty(self, channel_id: int, week: str, nonce: str) -> bool:
+        """Record that the week had nothing to post; True the first time (to log it once)."""
+        async with self.database.transaction() as connection:
+            cursor = await connection.execute(
+                "INSERT OR IGNORE INTO deliveries (channel_id, week, state, nonce) VALUES (?, ?, 'empty', ?)",
+                (channel_id, week, nonce),
+            )
+            return cursor.rowcount > 0
+
+    async def complete(
+        self, channel_id: int, week: str, message_id: int, next_week: str, next_due_at: datetime
+    ) -> None:
+        """Mark the delivery sent and schedule the next one, atomically."""
+        async with self.database.transaction() as connection:
+            await connection.execute(
+                "UPDATE deliveries SET state = 'sent', message_id = ?, error = NULL, updated_at = ? "
+                "WHERE channel_id = ? AND week = ?",
+                (message_id, to_stored(datetime.now(UTC)), channel_id, week),
+            )
+            await connection.execute(
+                "UPDATE subscriptions SET next_week = ?, next_due_at = ? WHERE channel_id = ?",
+                (next_week, to_stored(next_due_at), channel_id),
+            )
+
+    async def note_failure(self, channel_id: int, week: str, error: str, *, final: bool) -> None:
+        state = "failed" if final else "claimed"
+        async with self.database.transaction() as connection:
+            await connection.execute(
+                "UPDATE deliveries SET state = ?, error = ?, updated_at = ? WHERE channel_id = ? AND week = ?",
+                (state, error[:500], to_stored(datetime.now(UTC)), channel_id, week),
+            )
+
+    async def delivery_state(self, channel_id: int, week: str) -> str | None:
+        value = await self.database.fetch_value(
+            "SELECT state FROM deliveries WHERE channel_id = ? AND week = ?", (channel_id, week)
+        )
+        return None if value is None else str(value)
+
+    async def sent_count(self, week: str) -> int:
+        count = await self.database.fetch_value(
+            "SELECT count(*) FROM deliveries WHERE week = ? AND state = 'sent'", (week,)
+        )
+        return count if isinstance(count, int) else 0
