@@ -161,6 +161,8 @@ async def pulse_chore(settings: Settings, arguments: argparse.Namespace) -> int:
     database = await Database.open(settings.database_path)
     try:
         store = PulseStore(database)
+        if settings.pulse_seed_path.exists():
+            await store.seed(settings.pulse_seed_path)
         if arguments.pulse_verb == "import":
             print(f"Imported {await store.save_points(points)} data points from {arguments.file}")
             return EXIT_OK

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 from datetime import datetime, timedelta
 
@@ -24,7 +23,6 @@ from bot.core.pulse import (
     discord_time,
     footer_text,
     point_problems,
-    read_points_file,
     render_points_list,
     render_post,
     render_status,
@@ -37,7 +35,6 @@ from bot.ui import send_reply
 
 log = logging.getLogger(__name__)
 
-PULSE_SEED_DIGEST_KEY = "pulse_seed_digest"
 MIN_LOOP_SLEEP = 1.0
 MAX_LOOP_SLEEP = 60.0
 """The loop wakes at least this often, so a changed clock or a new subscription is noticed."""
@@ -142,14 +139,9 @@ class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly
 
     async def seed_points(self) -> None:
         path = self.bot.settings.pulse_seed_path
-        if not path.exists():
-            return
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        if await self.bot.glossary.get_meta(PULSE_SEED_DIGEST_KEY) == digest:
-            return
-        count = await self.store.save_points(read_points_file(path))
-        await self.bot.glossary.set_meta(PULSE_SEED_DIGEST_KEY, digest)
-        log.info("loaded %d example data points from %s", count, path)
+        count = await self.store.seed(path) if path.exists() else None
+        if count is not None:
+            log.info("loaded %d example data points from %s", count, path)
 
     # ---- the delivery loop ------------------------------------------------------------------------
 

@@ -83,6 +83,17 @@ class Database:
             current = version
         return current
 
+    async def get_meta(self, key: str) -> str | None:
+        value = await self.fetch_value("SELECT value FROM meta WHERE key = ?", (key,))
+        return None if value is None else str(value)
+
+    async def set_meta(self, key: str, value: str) -> None:
+        async with self.transaction() as connection:
+            await connection.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
     async def fetch_value(self, sql: str, parameters: tuple[object, ...] = ()) -> object:
         async with self.connection.execute(sql, parameters) as cursor:
             row = await cursor.fetchone()

@@ -159,15 +159,10 @@ class GlossaryStore:
     # ---- meta -------------------------------------------------------------------------------------
 
     async def get_meta(self, key: str) -> str | None:
-        value = await self.database.fetch_value("SELECT value FROM meta WHERE key = ?", (key,))
-        return None if value is None else str(value)
+        return await self.database.get_meta(key)
 
     async def set_meta(self, key: str, value: str) -> None:
-        async with self.database.transaction() as connection:
-            await connection.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
+        await self.database.set_meta(key, value)
 
     # ---- writing many entries (seed and import) ---------------------------------------------------
 

@@ -9,14 +9,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import aiosqlite
 
-from bot.core.pulse import DataPoint, Subscription
+from bot.core.pulse import DataPoint, Subscription, read_points_file
 
 __all__ = ["Claim", "PulseStore", "Subscription", "from_stored", "to_stored"]
 from bot.store.db import Database
+from bot.store.glossary import file_digest
 
+PULSE_SEED_DIGEST_KEY = "pulse_seed_digest"
 _SUBSCRIPTION_COLUMNS = (
     "s.channel_id, s.guild_id, s.role_id, s.hour, s.timezone, s.enabled, s.disabled_reason, "
     "s.next_week, s.next_due_at, "
@@ -100,6 +103,15 @@ class PulseStore:
                     (point.week, point.rank, point.figure, point.headline, point.detail, point.source_url),
                 )
         return len(points)
+
+    async def seed(self, path: Path) -> int | None:
+        """Load the example data points once per version of the file; None when already loaded."""
+        digest = file_digest(path)
+        if await self.database.get_meta(PULSE_SEED_DIGEST_KEY) == digest:
+            return None
+        count = await self.save_points(read_points_file(path))
+        await self.database.set_meta(PULSE_SEED_DIGEST_KEY, digest)
+        return count
 
     async def rank_taken(self, week: str, rank: int) -> bool:
         return bool(

@@ -4,7 +4,9 @@ from bot.core.entry import Entry
 from bot.store.glossary import GlossaryStore
 
 ENTRIES = [
-    Entry("Self-Supervised Learning", "Learn from unlabeled data.", "Long text.", ("SSL",), ("Fine-Tuning",), "Training"),
+    Entry(
+        "Self-Supervised Learning", "Learn from unlabeled data.", "Long text.", ("SSL",), ("Fine-Tuning",), "Training"
+    ),
     Entry("Fine-Tuning", "Further training.", related=("Self-Supervised Learning", "Nowhere Term")),
 ]
 
