@@ -12,7 +12,7 @@ from discord.ext import commands, tasks
 
 from bot.broadcast import Clock, system_clock
 from bot.config import Settings
-from bot.core.index import GlossaryIndex
+from bot.core.spotted_index import SpottedIndex
 from bot.core.render import TermView
 from bot.errors import NO_MENTIONS
 from bot.importers import read_glossary
@@ -22,7 +22,7 @@ from bot.ui import TermButton
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.cogs.errors", "bot.cogs.define", "bot.cogs.pulse")
+EXTENSIONS = ("bot.cogs.errors", "bot.cogs.define", "bot.cogs.pulse", "bot.cogs.glossary", "bot.cogs.discovery")
 COMMAND_DIGEST_KEY = "command_digest"
 EXTERNAL_CHANGE_POLL_SECONDS = 10
 """How often the bot notices glossary changes made by another process (the CLI's import)."""
@@ -31,9 +31,10 @@ EXTERNAL_CHANGE_POLL_SECONDS = 10
 class GlossaryBot(commands.Bot):
     database: Database
     glossary: GlossaryStore
-    index: GlossaryIndex
+    index: SpottedIndex
+    """Names and aliases for /define, with the term spotter of "Explain terms" (index.spotter) in step."""
 
-    def __init__(self, settings: Settings, *, clock: Clock = system_clock) -> None:
+    def __init__(self, settings: Settings, *, clock: Clock = system_clock, **client_options: Any) -> None:
         intents = discord.Intents.none()
         intents.guilds = True  # channels, roles and permissions for /pulse; nothing privileged
         super().__init__(
@@ -42,6 +43,7 @@ class GlossaryBot(commands.Bot):
             allowed_mentions=NO_MENTIONS,
             help_command=None,
             chunk_guilds_at_startup=False,
+            **client_options,
         )
         self.settings = settings
         self.clock = clock
@@ -77,7 +79,7 @@ class GlossaryBot(commands.Bot):
             log.info("seeded the glossary from %s: %s", path, report.summary())
 
     async def reload_index(self) -> None:
-        self.index = GlossaryIndex.build(await self.glossary.index_rows())
+        self.index = SpottedIndex.build(await self.glossary.index_rows())
         self._data_version = await self.database.fetch_value("PRAGMA data_version")
         log.info("glossary index holds %d terms", len(self.index))
 

@@ -23,6 +23,8 @@ def message_for(error: Exception) -> str:
         error = original
     if isinstance(error, UserFacingError):
         return str(error)
+    if isinstance(error, app_commands.TransformerError) and error.type is discord.AppCommandOptionType.channel:
+        return "Pick a text channel of this server that I can see."
     if isinstance(error, app_commands.TransformerError):
         return "That value isn't valid here. Pick from the list or check its length."
     if isinstance(error, app_commands.MissingPermissions):

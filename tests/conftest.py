@@ -24,3 +24,7 @@ async def database(tmp_path: Path) -> AsyncIterator[Database]:
 @pytest.fixture
 def glossary(database: Database) -> GlossaryStore:
     return GlossaryStore(database)
+
+
+# The end-to-end rig's fixtures, usable from any test folder.
+pytest_plugins = ["tests.e2e.rig"]

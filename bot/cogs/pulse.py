@@ -47,6 +47,8 @@ REQUIRED_CHANNEL_PERMISSIONS = {
     "send_messages": "Send Messages",
     "embed_links": "Embed Links",
 }
+MAX_SAFE_INTEGER = 2**53 - 1
+"""Discord's largest integer option value (JavaScript's safe integer)."""
 REASON_FORBIDDEN = "Discord refused the post (403 Missing Permissions/Access): check my channel permissions"
 REASON_NOT_FOUND = "The channel no longer exists (404)"
 REASON_REMOVED = "The bot was removed from this server"
@@ -196,7 +198,7 @@ class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly
     async def subscribe(
         self,
         interaction: discord.Interaction[discord.Client],
-        channel: app_commands.AppCommandChannel,
+        channel: discord.TextChannel,
         role: discord.Role | None = None,
         hour: app_commands.Range[int, 0, 23] = 9,
         timezone: app_commands.Range[str, 1, 64] = "UTC",
@@ -258,7 +260,7 @@ class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly
 
     @app_commands.command(name="unsubscribe", description="Stop the weekly post in a channel")
     async def unsubscribe(
-        self, interaction: discord.Interaction[discord.Client], channel: app_commands.AppCommandChannel
+        self, interaction: discord.Interaction[discord.Client], channel: discord.TextChannel
     ) -> None:
         guild = require_manager(interaction)
         if not await self.store.unsubscribe(channel.id, guild.id):
@@ -336,7 +338,7 @@ class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly
 
     @app_commands.command(name="remove", description="Remove a data point (editors)")
     @app_commands.describe(point="The point's number, as shown by /pulse list")
-    async def remove(self, interaction: discord.Interaction[discord.Client], point: app_commands.Range[int, 1]) -> None:
+    async def remove(self, interaction: discord.Interaction[discord.Client], point: app_commands.Range[int, 1, MAX_SAFE_INTEGER]) -> None:
         await self._require_editor(interaction)
         removed = await self.store.remove_point(point)
         if removed is None:
