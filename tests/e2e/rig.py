@@ -83,9 +83,9 @@ def rig_settings(database_path: Path, **overrides: Any) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
 
-async def eventually(check: Callable[[], Awaitable[object]], *, timeout: float = 5.0) -> object:
+async def eventually(check: Callable[[], Awaitable[object]], *, within: float = 5.0) -> object:
     """Poll until `check` returns something truthy: work the bot does after answering takes a moment."""
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + within
     while True:
         value = await check()
         if value or asyncio.get_running_loop().time() > deadline:

@@ -9,7 +9,7 @@ import pytest
 from tests.e2e.fake_discord import custom_ids, find_component
 from tests.e2e.rig import EDITOR_ID, GUILD_ID, MEMBER_ID, Rig, eventually
 
-MENTION = re.compile(r"@everyone|@here|<@[!&]?\d+>")
+UNESCAPED_MENTION = re.compile(r"(?<!\\)@(everyone|here)|(?<!\\)<(?!\\)@")
 
 
 def labels(message: dict) -> list[str]:  # type: ignore[type-arg]
@@ -154,7 +154,7 @@ async def test_hostile_input_gets_a_clean_reply_that_pings_nobody(rig: Rig, host
     message = result.message or {}
     assert message.get("mentions") == [] and message.get("mention_roles") == [] and not message.get("mention_everyone")
     assert len(message.get("content") or "") < 300
-    assert not MENTION.search(message.get("content") or "")  # user text is echoed escaped, never as a mention
+    assert not UNESCAPED_MENTION.search(message.get("content") or "")  # user text is echoed escaped, never as a mention
     assert await rig.bot.database.fetch_value("PRAGMA integrity_check") == "ok"
     assert await rig.bot.glossary.count_terms() > 80
 
