@@ -15,7 +15,7 @@ _MIN_PLURAL_TOKEN = 4
 """Shorter tokens ending in "s" are words or abbreviations ("gas", "ops"), not plurals."""
 
 
-def _singular(token: str) -> str:
+def singular(token: str) -> str:
     if len(token) < _MIN_PLURAL_TOKEN or not token.endswith("s"):
         return token
     if token.endswith("ies") and len(token) > _MIN_PLURAL_TOKEN:
@@ -33,7 +33,7 @@ def tokens(text: str) -> list[str]:
         for char in folded
         if unicodedata.category(char) != "Cf"  # zero-width and direction marks vanish, not split
     )
-    return [_singular(token) for token in cleaned.split()]
+    return [singular(token) for token in cleaned.split()]
 
 
 def normalize(text: str) -> str:

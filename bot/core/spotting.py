@@ -39,7 +39,7 @@ import ahocorasick
 
 # The plural rule must be normalize.py's own, or a message would disagree with /define about what a word
 # is. It is private there; see the report asking for a public `singular()` (or a span-aware `tokens()`).
-from bot.core.normalize import _singular
+from bot.core.normalize import singular
 
 MAX_SCAN_CHARS = 8_000
 """Only this much of a message is read: twice Discord's 4,000-character Nitro limit, so real messages are
@@ -193,7 +193,7 @@ def _chunk_words(text: str, start: int, end: int) -> Iterator[tuple[str, int, in
     """The words of text[start:end] exactly as `normalize.tokens` makes them, with original spans."""
     if text[start:end].isascii():
         for match in _ASCII_WORD.finditer(text, start, end):
-            yield _singular(match.group().lower()), match.start(), match.end()
+            yield singular(match.group().lower()), match.start(), match.end()
         return
     for chunk in _CHUNK.finditer(text, start, end):
         if chunk.group().isascii():
@@ -210,10 +210,10 @@ def _chunk_words(text: str, start: int, end: int) -> Iterator[tuple[str, int, in
                 letters.append(char)
                 word_end = char_end
             elif letters:
-                yield _singular("".join(letters)), word_start, word_end
+                yield singular("".join(letters)), word_start, word_end
                 letters = []
         if letters:
-            yield _singular("".join(letters)), word_start, word_end
+            yield singular("".join(letters)), word_start, word_end
 
 
 def _scan(text: str, *, skip_unscanned: bool) -> _Words:
@@ -251,7 +251,7 @@ def _parse_phrase(phrase: str) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
     """A phrase's lookup key, and the offsets in it where the phrase ends a word or has a sentence break."""
     if phrase.isascii() and not _sentence_break(phrase, 0, len(phrase)):
         # Nearly every name: no spans or breaks to track, so take the quick path (100,000 adds at startup).
-        ascii_words = [_singular(word.lower()) for word in _ASCII_WORD.findall(phrase)]
+        ascii_words = [singular(word.lower()) for word in _ASCII_WORD.findall(phrase)]
         return "".join(ascii_words), tuple(accumulate(map(len, ascii_words[:-1]))), ()
     words: list[str] = []
     splits: list[int] = []
