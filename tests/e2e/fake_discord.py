@@ -125,6 +125,7 @@ DEFAULT_BOT_PERMISSIONS = (
 
 DM_APP_PERMISSIONS = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES | READ_MESSAGE_HISTORY
 
+GUILD_MEMBERS_INTENT = 1 << 1
 GUILD_MESSAGES_INTENT = 1 << 9
 DIRECT_MESSAGES_INTENT = 1 << 12
 
@@ -561,9 +562,7 @@ class FakeDiscord:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        server = site._server
-        assert server is not None
-        self._port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._port = int(self._runner.addresses[0][1])
 
     async def stop(self) -> None:
         """Close the gateway and stop the server."""
@@ -726,12 +725,14 @@ class FakeDiscord:
         guild.channels[channel_id] = channel
         self._channel_guild[channel_id] = guild_id
         self.channel_messages.setdefault(channel_id, [])
+        self._live(guild_id, "CHANNEL_CREATE", channel)
         return channel
 
     def add_role(self, guild_id: int, role_id: int, name: str, permissions: int = 0) -> JSON:
         guild = self.guilds[guild_id]
         role = self._role_payload(role_id, name, permissions, position=len(guild.roles))
         guild.roles[role_id] = role
+        self._live(guild_id, "GUILD_ROLE_CREATE", {"guild_id": str(guild_id), "role": role})
         return role
 
     def add_member(
@@ -753,7 +754,14 @@ class FakeDiscord:
         guild.members[user_id] = member
         if permissions is not None:
             guild.member_permissions[user_id] = permissions
+        self._live(guild_id, "GUILD_MEMBER_ADD", {**member, "guild_id": str(guild_id)}, intent=GUILD_MEMBERS_INTENT)
         return member
+
+    def _live(self, guild_id: int, event: str, data: JSON, *, intent: int = 0) -> None:
+        """World changes made while the bot is connected reach it as gateway events, as on Discord."""
+        guild = self.guilds.get(guild_id)
+        if self._session_ready and guild is not None and guild.joined and (not intent or self._intents & intent):
+            self._spawn(self.dispatch(event, copy.deepcopy(data)))
 
     def set_bot_channel_permissions(self, channel_id: int, permissions: int) -> None:
         """Make the bot's permissions in this channel exactly ``permissions`` (a member overwrite).
@@ -772,8 +780,9 @@ class FakeDiscord:
         overwrites = [o for o in channel["permission_overwrites"] if o["id"] != str(target_id)]
         overwrites.append({"id": str(target_id), "type": 1 if member else 0, "allow": str(allow), "deny": str(deny)})
         channel["permission_overwrites"] = overwrites
-        if self._session_ready:
-            self._spawn(self.dispatch("CHANNEL_UPDATE", copy.deepcopy(channel)))
+        guild_id = self._channel_guild.get(channel_id)
+        if guild_id is not None:
+            self._live(guild_id, "CHANNEL_UPDATE", channel)
 
     def set_channel_status(self, channel_id: int, status: int | None, *, code: int | None = None) -> None:
         """Make every REST call on this channel fail: 403 Missing Access (50001) or 404 Unknown Channel."""
@@ -1620,6 +1629,7 @@ class FakeDiscord:
         tok = r"(?P<token>[^/]+)"
         table: list[tuple[str, str, Callable[[_Request], Awaitable[web.StreamResponse]], JSON]] = [
             ("GET", "/users/@me", self._get_me, {}),
+            ("GET", "/users/{user_id}", self._get_user, {}),
             ("GET", "/oauth2/applications/@me", self._get_application, {}),
             ("GET", "/applications/@me", self._get_application, {}),
             ("GET", "/gateway", self._get_gateway, {}),
@@ -2076,6 +2086,12 @@ class FakeDiscord:
             }
         )
 
+    async def _get_user(self, req: _Request) -> web.Response:
+        user = self.users.get(int(req.params["user_id"]))
+        if user is None:
+            return _json_response({"message": "Unknown User", "code": 10013}, 404)
+        return _json_response(user)
+
     async def _get_application(self, req: _Request) -> web.Response:
         owner = next((g.owner_id for g in self.guilds.values()), None)
         owner_user = self.users.get(owner) if owner is not None else None
@@ -2108,7 +2124,7 @@ class FakeDiscord:
         )
 
     async def _get_gateway(self, req: _Request) -> web.Response:
-        return _json_response({"url": self.gateway_url.removesuffix("/gateway")})
+        return _json_response({"url": self.gateway_url})
 
     async def _get_gateway_bot(self, req: _Request) -> web.Response:
         return _json_response(

@@ -313,6 +313,8 @@ def _check_allowed_mentions(body: dict[str, Any], where: str, out: list[str], *,
     users = am.get("users")
     if users:
         out.append(f"{POLICY_PREFIX}{where}: allowed_mentions.users lists {users!r}; the bot never pings users")
+    if am.get("replied_user") and body.get("message_reference"):
+        out.append(f"{POLICY_PREFIX}{where}: allowed_mentions.replied_user pings the author of the replied message")
     roles = am.get("roles")
     if roles is not None and not isinstance(roles, list):
         out.append(f"{where}: allowed_mentions.roles must be a list")
@@ -484,9 +486,9 @@ def _check_select(select: dict[str, Any], where: str, out: list[str]) -> None:
             _check_text(option.get("label"), f"{ow} label", SELECT_OPTION_TEXT_MAX, out, min_len=1)
             _check_text(option.get("value"), f"{ow} value", SELECT_OPTION_TEXT_MAX, out, min_len=1)
             _check_text(option.get("description"), f"{ow} description", SELECT_OPTION_TEXT_MAX, out)
-            if option.get("value") in values:
+            if str(option.get("value")) in values:
                 out.append(f"{ow}: duplicate option value {option.get('value')!r}")
-            values.add(option.get("value"))
+            values.add(str(option.get("value")))
         max_values = select.get("max_values")
         if isinstance(max_values, int) and max_values > len(options):
             out.append(f"{where}: max_values {max_values} exceeds the {len(options)} options")
@@ -654,13 +656,11 @@ def _relaxed_spec() -> dict[str, Any]:
 @functools.cache
 def _validator(kind: str) -> Any:
     from jsonschema import Draft202012Validator
-    from referencing import Registry, Resource
+    from referencing import Registry
     from referencing.jsonschema import DRAFT202012
 
     path, method = _SCHEMA_ROUTES[kind]
-    registry: Registry[Any] = Registry().with_resource(
-        _SPEC_URI, Resource(contents=_relaxed_spec(), specification=DRAFT202012)
-    )
+    registry: Registry[Any] = Registry().with_resource(_SPEC_URI, DRAFT202012.create_resource(_relaxed_spec()))
     # Point into the document, so the "#/components/..." references inside resolve against all of it.
     segments = ["paths", path, method, "requestBody", "content", "application/json", "schema"]
     pointer = "".join("/" + quote(s.replace("~", "~0").replace("/", "~1"), safe="~@") for s in segments)
@@ -676,7 +676,7 @@ def _is_discriminator(error: Any) -> bool:
 
 def _is_null_branch(error: Any) -> bool:
     """The ``{"type": "null"}`` arm of a nullable oneOf: never the interesting explanation."""
-    return error.validator == "type" and error.validator_value == "null"
+    return bool(error.validator == "type" and error.validator_value == "null")
 
 
 def _leaf_depth(error: Any) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 
@@ -91,6 +92,28 @@ class PingBot(commands.Bot):
             name = getattr(target, "name", None) or "a DM"
             await interaction.response.send_message(f"in {name}", allowed_mentions=NO_PINGS)
 
+        @tree.command(name="nap", description="Answers too late")
+        async def nap(interaction: discord.Interaction) -> None:
+            await asyncio.sleep(0.3)
+            with contextlib.suppress(discord.NotFound):
+                await interaction.response.send_message("yawn", allowed_mentions=NO_PINGS)
+
+        glossary = app_commands.Group(name="glossary", description="Glossary tools")
+
+        @glossary.command(name="show", description="Show a term")
+        async def show(interaction: discord.Interaction, term: str, count: int = 1) -> None:
+            await interaction.response.send_message(f"{term} x{count}", allowed_mentions=NO_PINGS)
+
+        @show.autocomplete("term")
+        async def show_term(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+            return [app_commands.Choice(name=t, value=t) for t in TERMS if t.startswith(current)][:25]
+
+        tree.add_command(glossary)
+
+        @tree.context_menu(name="Wave")
+        async def wave(interaction: discord.Interaction, member: discord.Member) -> None:
+            await interaction.response.send_message(f"Hi {member.name}", ephemeral=True, allowed_mentions=NO_PINGS)
+
         @tree.context_menu(name="Quote")
         async def quote(interaction: discord.Interaction, message: discord.Message) -> None:
             await interaction.response.send_message(f"> {message.content}", ephemeral=True, allowed_mentions=NO_PINGS)
@@ -122,7 +145,17 @@ async def test_login_ready_and_sync(fake_discord: FakeDiscord) -> None:
         perms = text_channel(client).permissions_for(guild.me)
         assert perms.send_messages and perms.embed_links
         synced = await client.tree.sync()
-        assert {c.name for c in synced} == {"ping", "define", "slow", "feedback", "where", "Quote"}
+        assert {c.name for c in synced} == {
+            "ping",
+            "define",
+            "slow",
+            "feedback",
+            "where",
+            "nap",
+            "glossary",
+            "Wave",
+            "Quote",
+        }
         assert all(c.id for c in synced)
         put = fake_discord.requests_to("PUT", rf"/applications/{fake_discord.application_id}/commands")
         assert len(put) == 1 and isinstance(put[0].json, list)
@@ -198,6 +231,46 @@ async def test_resolved_channel_option_and_dm(fake_discord: FakeDiscord, bot: Pi
     assert in_dm.content == "in a DM"
 
 
+async def test_late_first_response_is_a_violation(fake_discord: FakeDiscord, bot: PingBot) -> None:
+    fake_discord.interaction_deadline = 0.1  # Discord's is 3 s; the bot naps 0.3 s
+    result = await fake_discord.slash("nap", wait=False)
+    await fake_discord.wait_until(lambda: bool(fake_discord.requests_to("POST", r"/interactions/\d+/[^/]+/callback")))
+    assert not result.answered
+    assert [r.status for r in fake_discord.requests_to("POST", r"/interactions/\d+/[^/]+/callback")] == [404]
+    assert any("first response after" in v.message for v in fake_discord.violations)
+    fake_discord.violations.clear()
+
+
+async def test_click_in_a_dm(fake_discord: FakeDiscord, bot: PingBot) -> None:
+    result = await fake_discord.slash("ping", dm=True, user_id=USER_ID)
+    assert "guild_id" not in result.payload and result.payload["user"]["id"] == str(USER_ID)
+    clicked = await fake_discord.click(result, "ping:more")
+    assert clicked.type == 7 and clicked.content == "More pong"
+
+
+async def test_subcommand_and_its_autocomplete(fake_discord: FakeDiscord, bot: PingBot) -> None:
+    choices = await fake_discord.autocomplete("glossary show", {"term": "tem"})
+    assert [c["name"] for c in choices.choices] == ["temperature"]
+    options = choices.payload["data"]["options"]
+    assert options[0]["type"] == 1 and options[0]["options"][0]["focused"] is True
+    result = await fake_discord.slash("glossary show", {"term": "temperature", "count": 2})
+    assert result.content == "temperature x2"
+
+
+async def test_user_command(fake_discord: FakeDiscord, bot: PingBot) -> None:
+    result = await fake_discord.user_command("Wave", USER_ID)
+    assert result.content == "Hi alice" and result.ephemeral
+
+
+async def test_world_changes_reach_the_bot(fake_discord: FakeDiscord, bot: PingBot) -> None:
+    fake_discord.add_channel(GUILD_ID, 1300, "late-channel")
+    fake_discord.add_role(GUILD_ID, 1301, "late-role")
+    await fake_discord.wait_until(lambda: bot.get_channel(1300) is not None, timeout=2)
+    guild = bot.get_guild(GUILD_ID)
+    assert guild is not None
+    await fake_discord.wait_until(lambda: guild.get_role(1301) is not None, timeout=2)
+
+
 async def test_message_command(fake_discord: FakeDiscord, bot: PingBot) -> None:
     posted = await fake_discord.user_message(CHANNEL_ID, "attention is all you need", user_id=USER_ID)
     result = await fake_discord.message_command("Quote", posted)
@@ -257,6 +330,13 @@ async def test_dropped_gateway_resumes(fake_discord: FakeDiscord, bot: PingBot) 
     await fake_discord.drop_gateway(1000)
     await fake_discord.wait_for_resumes(2)
     assert (await fake_discord.slash("ping")).type == 4
+
+
+async def test_events_missed_while_disconnected_are_replayed(fake_discord: FakeDiscord, bot: PingBot) -> None:
+    await fake_discord.drop_gateway(4000)
+    await fake_discord.delete_channel(CHANNEL_ID)  # dispatched while the client is away
+    await fake_discord.wait_for_resumes(1)
+    await fake_discord.wait_until(lambda: bot.get_channel(CHANNEL_ID) is None, timeout=2)
 
 
 async def test_invalid_session_identifies_again(fake_discord: FakeDiscord, bot: PingBot) -> None:

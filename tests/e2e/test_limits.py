@@ -15,7 +15,7 @@ from tests.e2e.limits import check_payload, check_schema, spec_available
 
 needs_spec = pytest.mark.skipif(not spec_available(), reason="../shared/discord/openapi.json is absent")
 
-NONE = {"parse": []}
+NONE: dict[str, Any] = {"parse": []}
 
 
 def button(i: int, **extra: Any) -> dict[str, Any]:
@@ -227,6 +227,16 @@ BAD: list[tuple[str, str, Any, str]] = [
     ),
     ("missing allowed_mentions", "message_create", {"content": "hi"}, "must carry allowed_mentions"),
     (
+        "reply that pings its author",
+        "message_create",
+        {
+            "content": "hi",
+            "message_reference": {"message_id": "1"},
+            "allowed_mentions": {"parse": [], "replied_user": True},
+        },
+        "replied_user",
+    ),
+    (
         "missing allowed_mentions on embeds",
         "interaction_callback",
         callback({"embeds": [{"title": "t"}]}),
@@ -414,11 +424,13 @@ def test_schema_is_skipped_without_the_spec(monkeypatch: pytest.MonkeyPatch) -> 
 
 # --- what discord.py itself sends passes both checks ------------------------------------------------------
 class SuggestModal(discord.ui.Modal, title="Suggest a term"):
-    term = discord.ui.Label(text="Term", component=discord.ui.TextInput(custom_id="t", max_length=100))
+    term: discord.ui.Label[SuggestModal] = discord.ui.Label(
+        text="Term", component=discord.ui.TextInput(custom_id="t", max_length=100)
+    )
     definition: discord.ui.TextInput[SuggestModal] = discord.ui.TextInput(
         label="Definition", style=discord.TextStyle.paragraph, custom_id="d", max_length=4000
     )
-    category = discord.ui.Label(
+    category: discord.ui.Label[SuggestModal] = discord.ui.Label(
         text="Category",
         component=discord.ui.Select(custom_id="cat", options=[discord.SelectOption(label="a", value="a")]),
     )
@@ -434,7 +446,7 @@ async def test_discord_py_payloads_pass() -> None:
     view.add_item(discord.ui.Button(label="Open", url="https://example.com/x", emoji="📖"))
     view.add_item(discord.ui.Button(label="More", custom_id="more"))
     embed = discord.Embed(title="LLM", description="A model.").add_field(name="a", value="b").set_footer(text="f")
-    ping_role = discord.AllowedMentions(everyone=False, users=False, roles=[discord.Object(5)])
+    ping_role = discord.AllowedMentions(everyone=False, users=False, roles=[discord.Object(5)], replied_user=False)
     reply = discord.MessageReference(message_id=1, channel_id=2, guild_id=3).to_message_reference_dict()
     create = handle_message_parameters(
         content="x", embed=embed, view=view, allowed_mentions=ping_role, nonce="pulse-2024-w01", message_reference=reply
