@@ -259,9 +259,7 @@ class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly
         return [app_commands.Choice(name=name, value=name) for name in suggest_zones(current)]
 
     @app_commands.command(name="unsubscribe", description="Stop the weekly post in a channel")
-    async def unsubscribe(
-        self, interaction: discord.Interaction[discord.Client], channel: discord.TextChannel
-    ) -> None:
+    async def unsubscribe(self, interaction: discord.Interaction[discord.Client], channel: discord.TextChannel) -> None:
         guild = require_manager(interaction)
         if not await self.store.unsubscribe(channel.id, guild.id):
             raise UserFacingError("That channel isn't subscribed.")
@@ -338,7 +336,9 @@ class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly
 
     @app_commands.command(name="remove", description="Remove a data point (editors)")
     @app_commands.describe(point="The point's number, as shown by /pulse list")
-    async def remove(self, interaction: discord.Interaction[discord.Client], point: app_commands.Range[int, 1, MAX_SAFE_INTEGER]) -> None:
+    async def remove(
+        self, interaction: discord.Interaction[discord.Client], point: app_commands.Range[int, 1, MAX_SAFE_INTEGER]
+    ) -> None:
         await self._require_editor(interaction)
         removed = await self.store.remove_point(point)
         if removed is None:
