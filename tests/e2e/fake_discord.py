@@ -43,6 +43,18 @@ Users acting: :meth:`FakeDiscord.slash`, :meth:`~FakeDiscord.autocomplete`, :met
 Faults: :meth:`~FakeDiscord.fail_next` (429/5xx/403/404 on demand), :meth:`~FakeDiscord.set_channel_status`,
 :meth:`~FakeDiscord.drop_gateway`, :meth:`~FakeDiscord.invalidate_session`. Rate limits work like Discord's
 (per-route buckets with ``X-RateLimit-*`` headers, a global 50/s limit; see ``rate_limit_hits``).
+
+Discord behaviour the fake reproduces: a first callback later than 3 s gets 404 10062 (and a violation),
+a second callback 400 40060; message creation checks the bot's computed channel permissions (403 50001
+without View Channel, 50013 without Send Messages) and drops embeds without Embed Links; ``nonce`` with
+``enforce_nonce`` returns the earlier message for 5 minutes; a body over Discord's limits gets 400 50035.
+World changes made while the bot is connected (channels, roles, overwrites) are dispatched as events.
+
+Inspecting: ``requests`` / :meth:`~FakeDiscord.requests_to` (every REST call with its JSON body),
+:meth:`~FakeDiscord.messages_in` (a channel's messages), ``global_commands`` / ``guild_commands``,
+``violations``, ``unhandled``, ``rate_limit_hits`` / :meth:`~FakeDiscord.repeated_429s`,
+``identify_count`` / ``resume_count``. A test that provokes a violation on purpose must clear
+``violations`` (or ``unhandled``) before teardown, where the fixture calls ``assert_clean()``.
 """
 
 # ruff: noqa: ASYNC109  -- the helpers take ``timeout=`` seconds like asyncio.wait_for, by design.
@@ -2405,13 +2417,23 @@ class FakeDiscord:
         channel = self._channel_or_none(channel_id)
         if channel is None:
             return self._unknown_channel()
-        if self._channel_guild.get(channel_id) is not None:
+        guild_id = self._channel_guild.get(channel_id)
+        if guild_id is not None:
+            if not self.guilds[guild_id].joined:
+                return _json_response({"message": "Missing Access", "code": 50001}, 403)
             perms = self.permissions_in(channel_id, self.bot_id)
             if not perms & VIEW_CHANNEL:
                 return _json_response({"message": "Missing Access", "code": 50001}, 403)
             if perms & needed != needed:
                 return _json_response({"message": "Missing Permissions", "code": 50013}, 403)
         return channel
+
+    def _channel_message(self, req: _Request, channel: JSON) -> JSON | None:
+        """A message of that channel; ephemeral messages are invisible to channel routes, as on Discord."""
+        message = self.messages.get(int(req.params["message_id"]))
+        if message is None or message["channel_id"] != channel["id"]:
+            return None
+        return None if int(message.get("flags") or 0) & MESSAGE_FLAG_EPHEMERAL else message
 
     async def _get_channel(self, req: _Request) -> web.Response:
         channel = self._channel_access(req)
@@ -2437,8 +2459,8 @@ class FakeDiscord:
         channel = self._channel_access(req, VIEW_CHANNEL | READ_MESSAGE_HISTORY)
         if isinstance(channel, web.Response):
             return channel
-        message = self.messages.get(int(req.params["message_id"]))
-        if message is None or message["channel_id"] != channel["id"]:
+        message = self._channel_message(req, channel)
+        if message is None:
             return self._unknown_message()
         return _json_response(message)
 
@@ -2468,8 +2490,8 @@ class FakeDiscord:
         channel = self._channel_access(req)
         if isinstance(channel, web.Response):
             return channel
-        message = self.messages.get(int(req.params["message_id"]))
-        if message is None or message["channel_id"] != channel["id"]:
+        message = self._channel_message(req, channel)
+        if message is None:
             return self._unknown_message()
         body = req.body if isinstance(req.body, dict) else {}
         if message["author"]["id"] != str(self.bot_id) and set(body) - {"flags"}:
@@ -2483,8 +2505,8 @@ class FakeDiscord:
         channel = self._channel_access(req)
         if isinstance(channel, web.Response):
             return channel
-        message = self.messages.get(int(req.params["message_id"]))
-        if message is None or message["channel_id"] != channel["id"]:
+        message = self._channel_message(req, channel)
+        if message is None:
             return self._unknown_message()
         self._remove_message(int(message["id"]))
         return web.Response(status=204)
