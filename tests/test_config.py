@@ -1,0 +1,72 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import SettingsError, load_settings
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("DISCORD_TOKEN", "DATABASE_PATH", "DEV_GUILD_ID", "EDITOR_USER_IDS", "LOG_LEVEL"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    assert settings.discord_token is None
+    assert settings.database_path == Path("data/bot.db")
+    assert settings.dev_guild_id is None and settings.editor_user_ids == frozenset()
+    assert settings.log_level == "INFO"
+
+
+def test_environment_wins_over_the_env_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("LOG_LEVEL=DEBUG\nEDITOR_USER_IDS=1,2\nDEV_GUILD_ID=\n")
+    monkeypatch.setenv("LOG_LEVEL", "warning")
+    settings = load_settings()
+    assert settings.log_level == "WARNING"
+    assert settings.editor_user_ids == frozenset({1, 2})
+    assert settings.dev_guild_id is None
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DEV_GUILD_ID", "abc"),
+        ("EDITOR_USER_IDS", "12,bob"),
+        ("LOG_LEVEL", "LOUD"),
+        ("PULSE_REQUESTS_PER_SECOND", "80"),
+    ],
+)
+def test_a_bad_value_names_the_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str, value: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=name):
+        load_settings()
+
+
+def run_bot(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **env}
+    return subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env={**environment, "PYTHONPATH": str(REPO_ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_running_without_a_token_prints_a_one_line_hint_and_exits_2(tmp_path: Path) -> None:
+    result = run_bot(tmp_path)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.strip().count("\n") == 0 and "DISCORD_TOKEN" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_bad_setting_stops_the_start_with_its_name(tmp_path: Path) -> None:
+    result = run_bot(tmp_path, DISCORD_TOKEN="x", DEV_GUILD_ID="not-a-number")
+    assert result.returncode == 2 and "DEV_GUILD_ID" in result.stderr and "Traceback" not in result.stderr
