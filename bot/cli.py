@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 EXIT_OK = 0
 EXIT_NOT_FOUND = 1
 EXIT_USAGE = 2
+EXPORT_SUFFIXES = (".csv", ".json", ".yaml", ".yml")
+"""The project's own format, chosen by the file name (see bot/importers/own.py)."""
 TOKEN_HINT = "DISCORD_TOKEN is not set: copy .env.example to .env and put your bot's token there (see README)."
 
 
@@ -132,12 +134,23 @@ async def import_glossary(settings: Settings, arguments: argparse.Namespace) -> 
 
 
 async def export_glossary(settings: Settings, arguments: argparse.Namespace) -> int:
+    # Checked first: a mistyped name should cost nothing and say so, not end in a traceback.
+    if arguments.path.suffix.lower() not in EXPORT_SUFFIXES:
+        print(
+            f"Cannot export to {arguments.path.name!r}: the name must end in .csv, .json, .yaml or .yml.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     database, store = await open_glossary(settings)
     try:
         entries = await store.export_entries()
     finally:
         await database.close()
-    count = write_own_format(entries, arguments.path)
+    try:
+        count = write_own_format(entries, arguments.path)
+    except OSError as error:
+        print(f"Export failed, {arguments.path} was not written: {error.strerror or error}", file=sys.stderr)
+        return EXIT_USAGE
     print(f"Exported {count} terms to {arguments.path}")
     return EXIT_OK
 

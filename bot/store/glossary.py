@@ -195,6 +195,21 @@ class GlossaryStore:
         return report
 
 
+def _own_aliases(entry: Entry) -> list[str]:
+    """The aliases `_set_names` stores for the entry itself: each once, none repeating its name.
+
+    Comparing with these (not the raw list) keeps a re-import of an unchanged file "unchanged".
+    """
+    seen = {lookup_key(entry.term)}
+    kept: list[str] = []
+    for alias in entry.aliases:
+        key = lookup_key(alias)
+        if key not in seen:
+            seen.add(key)
+            kept.append(alias)
+    return kept
+
+
 class _EntryWriter:
     """One transaction's worth of entry upserts, tracking which key belongs to which term."""
 
@@ -241,7 +256,7 @@ class _EntryWriter:
             entry.description,
             entry.category,
             entry.url,
-            list(entry.aliases),
+            _own_aliases(entry),
         )
         if current == wanted and not self.replace:
             self.report.unchanged.append(entry.term)
@@ -293,7 +308,10 @@ class _EntryWriter:
             key = lookup_key(text)
             clash = self.owners.get(key)
             if clash is not None:
-                self.report.warnings.append(f"{entry.term!r}: the name {text!r} belongs to another term: skipped")
+                # An alias that only repeats the entry's own name (ignoring case, hyphens, plurals) is
+                # dropped quietly; only a name held by a different term deserves a warning.
+                if clash.term_id != term_id:
+                    self.report.warnings.append(f"{entry.term!r}: the name {text!r} belongs to another term: skipped")
                 continue
             await self.connection.execute(
                 "INSERT INTO term_names (key, term_id, text, is_alias, position) VALUES (?, ?, ?, ?, ?)",

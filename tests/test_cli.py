@@ -1,0 +1,132 @@
+"""The CLI's glossary chores (`import`, `export`, `define`), run in-process on a temporary database."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.cli import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, main
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+OWN_FIXTURE = FIXTURES / "cli_glossary.yaml"
+INVALID_FIXTURE = FIXTURES / "cli_invalid.csv"
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+DATASETS = SHARED / "datasets"
+
+Run = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def database_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """DATABASE_PATH in a temporary folder, no seed file, and no developer's .env in the way."""
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "bot.db"
+    monkeypatch.setenv("DATABASE_PATH", str(path))
+    monkeypatch.setenv("SEED_PATH", str(tmp_path / "no-seed.yaml"))
+    return path
+
+
+@pytest.fixture
+def run(database_path: Path, capsys: pytest.CaptureFixture[str]) -> Run:
+    def run(*arguments: str | Path) -> tuple[int, str, str]:
+        code = main([str(argument) for argument in arguments])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+def count_terms(path: Path) -> int:
+    if not path.exists():
+        return 0
+    with sqlite3.connect(path) as connection:
+        return int(connection.execute("SELECT count(*) FROM terms").fetchone()[0])
+
+
+def test_import_of_an_own_format_file(run: Run) -> None:
+    code, out, err = run("import", OWN_FIXTURE)
+    assert code == EXIT_OK, err
+    # No warning for the alias that only repeats the term's own name ("retrieval augmented generation").
+    assert out.strip() == "Imported: 4 added, 0 updated, 0 unchanged, 0 kept (edited by an editor), 0 warnings"
+    code, out, _ = run("define", "rag")
+    assert code == EXIT_OK
+    lines = out.splitlines()
+    assert lines[0] == "Retrieval-Augmented Generation"
+    assert "Related: Embedding, Vector Database" in lines
+    assert "Category: Techniques" in lines
+    code, out, _ = run("define", "vector stores")
+    assert code == EXIT_OK and out.splitlines()[0] == "Vector Database"
+    code, out, _ = run("import", OWN_FIXTURE)
+    assert out.strip().startswith("Imported: 0 added, 0 updated, 4 unchanged")
+
+
+def test_dry_run_changes_nothing(run: Run, database_path: Path) -> None:
+    code, out, _ = run("import", "--dry-run", OWN_FIXTURE)
+    assert code == EXIT_OK
+    assert out.startswith("Dry run, nothing changed. Would apply: 4 added")
+    assert count_terms(database_path) == 0
+    code, _, err = run("define", "rag")
+    assert code == EXIT_NOT_FOUND and err.startswith("No entry for 'rag'.")
+
+
+def test_an_invalid_file_changes_nothing_and_names_file_and_line(run: Run, tmp_path: Path) -> None:
+    assert run("import", OWN_FIXTURE)[0] == EXIT_OK
+    assert run("export", tmp_path / "before.yaml")[0] == EXIT_OK
+    code, out, err = run("import", INVALID_FIXTURE)
+    assert code == EXIT_USAGE and out == ""
+    assert err.startswith("Import failed, nothing was changed (2 problems):")
+    assert "cli_invalid.csv, line 3: the definition is empty" in err
+    assert "cli_invalid.csv, line 4: the URL 'ftp://example.org/file' is not an http(s) link" in err
+    assert run("export", tmp_path / "after.yaml")[0] == EXIT_OK
+    assert (tmp_path / "after.yaml").read_text(encoding="utf-8") == (tmp_path / "before.yaml").read_text(
+        encoding="utf-8"
+    )
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".json", ".yaml"])
+def test_export_then_import_round_trips(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str) -> None:
+    assert run("import", OWN_FIXTURE)[0] == EXIT_OK
+    first = tmp_path / f"first{suffix}"
+    code, out, _ = run("export", first)
+    assert code == EXIT_OK and out.strip() == f"Exported 4 terms to {first}"
+    original = run("define", "rag")[1]
+
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "copy.db"))
+    code, out, err = run("import", first)
+    assert code == EXIT_OK and "4 added" in out and "0 warnings" in out, err
+    second = tmp_path / f"second{suffix}"
+    assert run("export", second)[0] == EXIT_OK
+    assert second.read_text(encoding="utf-8") == first.read_text(encoding="utf-8")
+    assert run("define", "rag")[1] == original
+    assert "Café Latency" in second.read_text(encoding="utf-8")
+
+
+def test_export_refuses_an_unknown_extension(run: Run, tmp_path: Path) -> None:
+    code, _, err = run("export", tmp_path / "glossary.txt")
+    assert code == EXIT_USAGE and "must end in .csv, .json, .yaml or .yml" in err
+    assert not (tmp_path / "glossary.txt").exists()
+
+
+@pytest.mark.needs_shared
+def test_the_real_datasets_import_and_answer(run: Run) -> None:
+    if not SHARED.is_dir():
+        pytest.skip("../shared is not here")
+    yaml_folder = DATASETS / "ai-glossary-yaml" / "terms"
+    pipe_csv = DATASETS / "google-ml-glossary" / "Google Machine Learning Glossary.csv"
+    for source in (yaml_folder, pipe_csv):
+        code, out, err = run("import", source)
+        assert code == EXIT_OK, err
+        assert out.startswith("Imported: ") and "Import failed" not in err
+    for query, name in [
+        ("RAG", "retrieval-augmented generation"),
+        ("retrieval augmented generation", "retrieval-augmented generation"),
+        ("gradient descent", "gradient descent"),
+        ("bias (math)", "bias (math)"),
+    ]:
+        code, out, err = run("define", query)
+        assert code == EXIT_OK, err
+        assert out.splitlines()[0] == name, query
+        assert len(out.splitlines()) > 2, query  # the entry itself follows the name
