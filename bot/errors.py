@@ -1,8 +1,13 @@
-"""How failures reach users: a short ephemeral message, and the detail (with the interaction id) in the log."""
+"""How outcomes reach users and operators.
+
+A failure gives the user a short ephemeral message and the log the detail with the interaction id;
+every interaction leaves one log line: what, who, outcome, latency.
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -38,22 +43,46 @@ def message_for(error: Exception) -> str:
     return GENERIC_FAILURE
 
 
+def describe(interaction: discord.Interaction[discord.Client]) -> str:
+    """What the interaction was, in a few words: "/pulse subscribe", "button gl:t:12:34", "autocomplete /define"."""
+    data: dict[str, Any] = dict(interaction.data or {})
+    if interaction.type is discord.InteractionType.component:
+        return f"button {str(data.get('custom_id', '?'))[:100]}"
+    if interaction.type is discord.InteractionType.modal_submit:
+        return f"modal {str(data.get('custom_id', '?'))[:100]}"
+    name = interaction.command.qualified_name if interaction.command else str(data.get("name", "?"))
+    prefix = "autocomplete /" if interaction.type is discord.InteractionType.autocomplete else "/"
+    return prefix + name
+
+
+def log_outcome(interaction: discord.Interaction[discord.Client], outcome: str, *, level: int = logging.INFO) -> None:
+    """One line per interaction, so an operator can follow what happened without a debugger."""
+    latency_ms = (discord.utils.utcnow() - interaction.created_at).total_seconds() * 1000
+    log.log(
+        level,
+        "interaction=%s %s user=%s guild=%s outcome=%s latency_ms=%.0f",
+        interaction.id,
+        describe(interaction),
+        interaction.user.id,
+        interaction.guild_id,
+        outcome,
+        latency_ms,
+    )
+
+
 async def answer_error(interaction: discord.Interaction[discord.Client], error: Exception) -> None:
     """Tell the user, ephemerally, whichever way the interaction can still be answered."""
     text = message_for(error)
     if text == GENERIC_FAILURE:
-        log.error(
-            "interaction %s (%s) by user %s failed",
-            interaction.id,
-            interaction.command.qualified_name if interaction.command else interaction.data,
-            interaction.user.id,
-            exc_info=error,
-        )
+        log_outcome(interaction, f"error {type(error).__name__}", level=logging.ERROR)
+        log.error("interaction %s failed", interaction.id, exc_info=error)
     else:
-        log.info("interaction %s refused for user %s: %s", interaction.id, interaction.user.id, text)
-    if interaction.type is discord.InteractionType.autocomplete:
-        return  # autocomplete cannot show a message; an empty list is answered by discord.py's timeout
+        log_outcome(interaction, f"refused: {text}")
     try:
+        if interaction.type is discord.InteractionType.autocomplete:
+            if not interaction.response.is_done():
+                await interaction.response.autocomplete([])  # an empty list beats a "loading failed"
+            return
         if interaction.response.is_done():
             await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
         else:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 
 from bot.core.render import ButtonSpec, ButtonStyle, Reply, render_gone, render_term
-from bot.errors import NO_MENTIONS, answer_error
+from bot.errors import NO_MENTIONS, answer_error, log_outcome
 
 if TYPE_CHECKING:
     from bot.app import GlossaryBot
@@ -69,6 +69,8 @@ class TermButton(
             await self._open(interaction)
         except Exception as error:
             await answer_error(interaction, error)
+        else:
+            log_outcome(interaction, "ok")
 
     async def _open(self, interaction: discord.Interaction[discord.Client]) -> None:
         bot = cast("GlossaryBot", interaction.client)

@@ -164,3 +164,15 @@ async def test_the_bot_survives_a_dropped_gateway_and_keeps_answering(rig: Rig) 
     await rig.fake.wait_for_resumes(1)
     result = await rig.define("AGI")
     assert result.embeds[0]["title"] == "Artificial General Intelligence"
+
+
+async def test_each_interaction_leaves_one_log_line(rig: Rig, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="bot.errors")
+    await rig.define("LLM")
+    await eventually(lambda: _logged(caplog, "/define"))
+    [line] = [r.getMessage() for r in caplog.records if "/define" in r.getMessage()]
+    assert f"user={MEMBER_ID}" in line and "outcome=ok" in line and "latency_ms=" in line
+
+
+async def _logged(caplog: pytest.LogCaptureFixture, what: str) -> bool:
+    return any(what in record.getMessage() for record in caplog.records)
