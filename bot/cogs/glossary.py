@@ -166,7 +166,7 @@ class TermModal(discord.ui.Modal):
                 result = await self.cog.store.edit(self.term_id, entry, interaction.user.id, base=self.base)
         except EditRefused as refusal:
             # What the editor typed must not be lost to a typo: offer the form again, filled in.
-            retry = RetryView(self.cog, form, term_id=self.term_id, base=self.base, owner_id=interaction.user.id)
+            retry = RetryView(self.cog, form, term_id=self.term_id, base=self.base)
             await interaction.response.send_message(
                 str(refusal), ephemeral=True, view=retry, allowed_mentions=NO_MENTIONS
             )
@@ -184,13 +184,13 @@ class TermModal(discord.ui.Modal):
 class RetryView(discord.ui.View):
     """A refused form's "Fix and try again" button: reopens the form with what was typed."""
 
-    def __init__(self, cog: Glossary, form: EntryForm, *, term_id: int | None, base: Entry | None, owner_id: int):
+    def __init__(self, cog: Glossary, form: EntryForm, *, term_id: int | None, base: Entry | None):
+        # No owner check: the refusal is ephemeral, so only the editor who submitted sees the button.
         super().__init__(timeout=RETRY_TIMEOUT_SECONDS)
         self.cog = cog
         self.form = form
         self.term_id = term_id
         self.base = base
-        self.owner_id = owner_id
 
     @discord.ui.button(label="Fix and try again", style=discord.ButtonStyle.primary)
     async def retry(self, interaction: discord.Interaction[discord.Client], _: discord.ui.Button[RetryView]) -> None:

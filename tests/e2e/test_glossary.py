@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from bot.cogs.glossary import MODAL_TITLE_LIMIT, NOT_AN_EDITOR
+from bot.core.entry import Entry
+from bot.core.schedule import iso_week_of
 from tests.e2e.fake_discord import InteractionResult, find_component
 from tests.e2e.rig import EDITOR_ID, GUILD_ID, MEMBER_ID, OWNER_ID, Rig
 
@@ -213,13 +219,50 @@ async def test_relate_links_one_direction(rig: Rig) -> None:
     assert unknown.content.startswith("No term is called “No Such Thing”")
 
 
+async def test_removal_not_confirmed_in_time_keeps_the_term(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
+    # load_extension imports the cog's module afresh: patch the copy the bot runs.
+    cog = rig.bot.get_cog("Glossary")
+    monkeypatch.setattr(sys.modules[type(cog).__module__], "CONFIRM_TIMEOUT_SECONDS", 0.2)
+    asked = await glossary(rig, "remove", term="ChatGPT")
+    message = await asked.edited(1)
+    assert message["content"] == "No answer: **ChatGPT** was kept." and not message.get("components")
+    assert rig.bot.index.term_for("ChatGPT") is not None and await change_count(rig) == 0
+
+
+async def test_term_autocomplete_offers_names_and_aliases(rig: Rig) -> None:
+    choices = await rig.fake.autocomplete("glossary remove", {"term": "llm"}, user_id=EDITOR_ID, guild_id=GUILD_ID)
+    assert choices.choices[0]["value"] == "Large Language Model"
+
+
 async def test_stats_show_lookups_and_misses(rig: Rig) -> None:
     for _ in range(2):
         await rig.define("ChatGPT")
     await rig.define("quantum banana")
+    # Lookups are counted by the wall clock's week (GlossaryBot.count_lookup), so read stats at that time.
+    rig.clock.now = datetime.now(UTC)
     stats = await glossary(rig, "stats")
     assert stats.ephemeral
     fields = {field["name"]: field["value"] for field in stats.embeds[0]["fields"]}
-    assert fields["Most looked up this week (2026-W48)"].startswith("1. ChatGPT — 2")
+    assert fields[f"Most looked up this week ({iso_week_of(rig.clock.now)})"].startswith("1. ChatGPT — 2")
     assert fields["Most looked up overall"].startswith("1. ChatGPT — 2")
     assert fields["Asked for but not in the glossary"] == "1. quantum banana — 1"
+
+
+async def test_an_explanation_too_long_for_the_form_is_kept_when_left_empty(rig: Rig) -> None:
+    long_text = "A paragraph about scaling laws that goes on. " * 120  # over the 4,000 a text input holds
+    await rig.bot.glossary.apply_entries(
+        [Entry("Scaling Law", "How loss falls with compute.", long_text)], mode="import"
+    )
+    await rig.bot.reload_index()
+    opened = await glossary(rig, "edit", term="Scaling Law")
+    assert opened.modal is not None
+    explanation = next(row for row in opened.modal["components"] if row["component"]["custom_id"] == "explanation")
+    assert "value" not in explanation["component"] and "leave empty to keep it" in explanation["description"]
+    values = {**form_values(opened.modal), "definition": "How loss falls as compute grows."}
+    saved = await submit(rig, opened.modal["custom_id"], values)
+    assert saved.content.startswith("Saved **Scaling Law**")
+    term_id = rig.bot.index.term_for("Scaling Law")
+    assert term_id is not None
+    view = await rig.bot.load_term(term_id)
+    assert view is not None and view.description == long_text.strip()
+    assert view.definition == "How loss falls as compute grows."
