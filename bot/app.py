@@ -12,8 +12,8 @@ from discord.ext import commands, tasks
 
 from bot.broadcast import Clock, system_clock
 from bot.config import Settings
-from bot.core.spotted_index import SpottedIndex
 from bot.core.render import TermView
+from bot.core.spotted_index import SpottedIndex
 from bot.errors import NO_MENTIONS
 from bot.importers import read_glossary
 from bot.store.db import Database
@@ -88,7 +88,7 @@ class GlossaryBot(commands.Bot):
 
     async def count_lookup(self, term_id: int) -> None:
         self.index.record_lookup(term_id)
-        await self.glossary.record_lookup(term_id)
+        await self.glossary.record_lookup(term_id, when=self.clock())
 
     async def is_editor(self, user: discord.abc.User) -> bool:
         """Editors: EDITOR_USER_IDS, and the application's owner or every member of its team."""
