@@ -7,11 +7,13 @@ returns the glossary or raises `ImportFailed` with every problem at once, so one
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
+import yaml
 from tqdm import tqdm
 
 from bot.core.entry import Entry, entry_problems
@@ -27,6 +29,7 @@ PROGRESS_MIN_ITEMS = 500
 """Below this a progress bar flashes by faster than it can be read."""
 
 T = TypeVar("T")
+LINE_NUMBER = re.compile(r"\bline (\d+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,12 +91,34 @@ def read_text(path: Path) -> str:
     except OSError as error:
         raise fail(path, f"cannot be read ({error.strerror or error})") from error
     if len(data) > MAX_FILE_BYTES:
-        raise fail(path, f"is larger than the {MAX_FILE_BYTES // (1024 * 1024)} MB limit")
+        raise fail(path, f"is larger than the {size_limit()} import limit")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         raise fail(path, "is not UTF-8 text (save it as UTF-8 and retry)", f"line {line}") from error
+
+
+def size_limit() -> str:
+    megabyte = 1024 * 1024
+    return f"{MAX_FILE_BYTES // megabyte} MB" if megabyte <= MAX_FILE_BYTES else f"{MAX_FILE_BYTES:,} bytes"
+
+
+def describe_yaml_error(error: yaml.MarkedYAMLError) -> tuple[str, str]:
+    """(line and column, what is wrong there) for a YAML syntax error."""
+    mark = error.problem_mark or error.context_mark
+    where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+    what = error.problem or error.context or "unreadable"
+    if error.problem and error.context and error.context_mark:
+        # The problem line alone can mislead: the real mistake is often where the construct began.
+        what += f" ({error.context} at line {error.context_mark.line + 1})"
+    return where, what
+
+
+def check_total_size(source: Path | str, size: int) -> None:
+    """For sources made of many files: together they get the budget of one file."""
+    if size > MAX_FILE_BYTES:
+        raise fail(source, f"holds more than the {size_limit()} import limit")
 
 
 def check_entry_count(source: Path | str, count: int) -> None:
@@ -243,22 +268,31 @@ def drop_conflicting_aliases(
     return kept_items, notes
 
 
+def _position(issue: ImportIssue) -> tuple[int, str]:
+    """File order: by line where the location has one, else by name (folders are read in name order)."""
+    line = LINE_NUMBER.search(issue.location)
+    return (int(line.group(1)), "") if line else (0, issue.location)
+
+
 def finish(
     source: Path | str,
     items: Sequence[SourcedEntry],
     issues: Sequence[ImportIssue] = (),
     notes: Sequence[ImportIssue] = (),
+    *,
+    progress_bar: bool = False,
 ) -> ParsedGlossary:
     """Validate every entry and the clashes between them; all problems fail the import together."""
     source = str(source)
     check_entry_count(source, len(items))
     problems = list(issues)
-    for item in items:
+    # Validation normalises every name and costs more than parsing, so it gets its own bar.
+    for item in progress(items, enabled=progress_bar, total=len(items), desc=f"checking {Path(source).name}"):
         problems.extend(ImportIssue(source, item.location, reason) for reason in entry_problems(item.entry))
     problems.extend(duplicate_issues(source, items))
     if problems:
-        raise ImportFailed(problems)
-    return ParsedGlossary([item.entry for item in items], list(notes))
+        raise ImportFailed(sorted(problems, key=_position))
+    return ParsedGlossary([item.entry for item in items], sorted(notes, key=_position))
 
 
 def unresolved_links(entries: Iterable[Entry], known_keys: set[str]) -> list[tuple[str, str]]:

@@ -11,9 +11,10 @@ import csv
 import io
 import json
 import os
+import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 import yaml
 
@@ -25,9 +26,9 @@ from bot.importers.common import (
     SourcedEntry,
     check_entry_count,
     describe_type,
+    describe_yaml_error,
     fail,
     finish,
-    optional_text,
     progress,
     read_text,
     text_field,
@@ -37,10 +38,12 @@ from bot.importers.common import (
 COLUMNS = ("term", "definition", "description", "aliases", "related", "category", "url")
 """Column order of written files, and the only keys a file may use."""
 REQUIRED_COLUMNS = ("term", "definition")
-LIST_COLUMNS = frozenset({"aliases", "related"})
 LIST_SEPARATOR = ";"
 """Separates aliases and related terms in one CSV cell; a name therefore cannot contain it in CSV."""
 JSON_WHITESPACE = " \t\n\r"
+T = TypeVar("T")
+YAML_UNSAFE_BREAKS = frozenset("\x85\u2028\u2029")
+"""Line breaks only YAML knows (next line, line and paragraph separators)."""
 
 try:
     # The C loader is the same safe loader (no arbitrary objects), just much faster on big files.
@@ -52,42 +55,37 @@ except AttributeError:  # PyYAML built without libyaml
 # --- reading ------------------------------------------------------------------------------------------
 
 
+def _attempt(problems: list[str], convert: Callable[[], T], fallback: T) -> T:
+    try:
+        return convert()
+    except FieldError as error:
+        problems.append(str(error))
+        return fallback
+
+
 def _entry_from_fields(fields: Mapping[str, object], *, lists_as_text: bool) -> tuple[Entry | None, list[str]]:
-    """Build an entry from validated column names; returns every field problem, not just the first."""
+    """Build an entry from known column names; returns every field problem, not just the first."""
     problems: list[str] = []
 
-    def field(name: str, convert: Callable[[object, str], Any]) -> Any:
-        try:
-            return convert(fields.get(name), name)
-        except FieldError as error:
-            problems.append(str(error))
-            return None
+    def text(name: str, *, required: bool = False) -> str:
+        return _attempt(problems, lambda: text_field(fields.get(name), name, required=required), "")
 
-    def names_list(value: object, name: str) -> tuple[str, ...]:
+    def names(name: str) -> tuple[str, ...]:
         if lists_as_text:
-            text = text_field(value, name, required=False)
-            return tuple(part.strip() for part in text.split(LIST_SEPARATOR) if part.strip())
-        return text_list(value, name)
+            cell = text(name)
+            return tuple(part.strip() for part in cell.split(LIST_SEPARATOR) if part.strip())
+        return _attempt(problems, lambda: text_list(fields.get(name), name), ())
 
-    term = field("term", lambda value, name: text_field(value, name, required=True))
-    definition = field("definition", lambda value, name: text_field(value, name, required=True))
-    description = field("description", lambda value, name: text_field(value, name, required=False))
-    aliases = field("aliases", names_list)
-    related = field("related", names_list)
-    category = field("category", optional_text)
-    url = field("url", optional_text)
-    if problems:
-        return None, problems
     entry = Entry(
-        term=term,
-        definition=definition,
-        description=description,
-        aliases=aliases,
-        related=related,
-        category=category,
-        url=url,
+        term=text("term", required=True),
+        definition=text("definition", required=True),
+        description=text("description"),
+        aliases=names("aliases"),
+        related=names("related"),
+        category=text("category") or None,
+        url=text("url") or None,
     )
-    return entry, []
+    return (None, problems) if problems else (entry, [])
 
 
 def _with_origin(entry: Entry, path: Path, location: str) -> Entry:
@@ -124,9 +122,7 @@ def read_own_csv(path: Path, *, progress_bar: bool = False) -> ParsedGlossary:
         location = f"line {line}"
         extra_cells = row[len(columns) :]
         if any(cell.strip() for cell in extra_cells):
-            issues.append(
-                ImportIssue(str(path), location, f"has {len(row)} fields, the header names {len(columns)}")
-            )
+            issues.append(ImportIssue(str(path), location, f"has {len(row)} fields, the header names {len(columns)}"))
             continue
         # Spreadsheets drop empty trailing cells, so a short row means empty optional columns.
         fields = dict(zip(columns, row, strict=False))
@@ -134,22 +130,24 @@ def read_own_csv(path: Path, *, progress_bar: bool = False) -> ParsedGlossary:
         issues.extend(ImportIssue(str(path), location, problem) for problem in field_problems)
         if entry is not None:
             items.append(SourcedEntry(_with_origin(entry, path, location), location))
-    return finish(path, items, issues)
+    return finish(path, items, issues, progress_bar=progress_bar)
+
+
+def _quoted(names: Iterable[str]) -> str:
+    return ", ".join(repr(name) for name in names)
 
 
 def _header_problems(columns: list[str]) -> list[str]:
     problems: list[str] = []
     unknown = [name for name in columns if name not in COLUMNS]
     if unknown:
-        problems.append(
-            f"unknown column(s) {', '.join(repr(name) for name in unknown)} (allowed: {', '.join(COLUMNS)})"
-        )
+        problems.append(f"unknown column(s) {_quoted(unknown)} (allowed: {', '.join(COLUMNS)})")
     repeated = sorted({name for name in columns if columns.count(name) > 1})
     if repeated:
-        problems.append(f"column(s) {', '.join(repr(name) for name in repeated)} appear more than once")
+        problems.append(f"column(s) {_quoted(repeated)} appear more than once")
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if missing:
-        problems.append(f"missing required column(s) {', '.join(repr(name) for name in missing)}")
+        problems.append(f"missing required column(s) {_quoted(missing)}")
     return problems
 
 
@@ -177,15 +175,13 @@ def _records(
                 ImportIssue(
                     str(path),
                     location,
-                    f"unknown key(s) {', '.join(repr(key) for key in unknown)} (allowed: {', '.join(COLUMNS)})",
+                    f"unknown key(s) {_quoted(unknown)} (allowed: {', '.join(COLUMNS)})",
                 )
             )
             continue
         missing = [name for name in REQUIRED_COLUMNS if name not in record]
         if missing:
-            issues.append(
-                ImportIssue(str(path), location, f"missing required key(s) {', '.join(repr(k) for k in missing)}")
-            )
+            issues.append(ImportIssue(str(path), location, f"missing required key(s) {_quoted(missing)}"))
             continue
         entry, field_problems = _entry_from_fields(record, lists_as_text=False)
         issues.extend(ImportIssue(str(path), location, problem) for problem in field_problems)
@@ -204,7 +200,7 @@ def read_own_json(path: Path, *, progress_bar: bool = False) -> ParsedGlossary:
         raise fail(path, "nests lists or objects too deeply to be a glossary") from error
     lines = _json_item_lines(text) if isinstance(data, list) else []
     items, issues = _records(path, data, lines, progress_bar)
-    return finish(path, items, issues)
+    return finish(path, items, issues, progress_bar=progress_bar)
 
 
 def _json_item_lines(text: str) -> list[int]:
@@ -242,9 +238,8 @@ def read_own_yaml(path: Path, *, progress_bar: bool = False) -> ParsedGlossary:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        location = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise fail(path, f"is not valid YAML: {error.problem or error.context}", location) from error
+        where, what = describe_yaml_error(error)
+        raise fail(path, f"is not valid YAML: {what}", where) from error
     except yaml.YAMLError as error:
         raise fail(path, f"is not valid YAML: {error}") from error
     except RecursionError as error:
@@ -255,7 +250,7 @@ def read_own_yaml(path: Path, *, progress_bar: bool = False) -> ParsedGlossary:
         raise fail(path, "is empty: expected a list of entries")
     lines = [item.start_mark.line + 1 for item in node.value] if isinstance(data, list) and node else []
     items, issues = _records(path, data, lines, progress_bar)
-    return finish(path, items, issues)
+    return finish(path, items, issues, progress_bar=progress_bar)
 
 
 # --- writing ------------------------------------------------------------------------------------------
@@ -305,11 +300,21 @@ def _csv_text(entries: list[Entry]) -> str:
 
 class _ReadableDumper(yaml.SafeDumper):
     """Multi-line text as literal blocks, as a person would write it; the emitter falls back to quoting
-    whenever a block could not reproduce the string exactly."""
+    whenever a block could not reproduce the string exactly.
+
+    Not the C dumper: it is faster, but escapes every character outside the Basic Multilingual Plane
+    (emoji, rarer CJK) as \\U0001F916, and exports are small enough for readability to win.
+    """
 
 
 def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
+    style: str | None = None
+    if any(char in YAML_UNSAFE_BREAKS for char in value):
+        # PyYAML writes these raw in plain and block styles, and reading folds them into spaces;
+        # only double quotes escape them.
+        style = '"'
+    elif "\n" in value:
+        style = "|"
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
@@ -338,9 +343,17 @@ def write_own_format(entries: Iterable[Entry], path: Path) -> int:
         )
     else:
         raise ValueError(f"cannot tell the format of {path.name!r}: use .csv, .json, .yaml or .yml")
-    temporary = path.with_name(f".{path.name}.tmp")
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", newline="", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
+    ) as handle:
+        temporary = Path(handle.name)
+        try:
+            handle.write(text)
+        except BaseException:
+            handle.close()
+            temporary.unlink(missing_ok=True)
+            raise
     try:
-        temporary.write_text(text, encoding="utf-8", newline="")
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)

@@ -14,14 +14,15 @@ import yaml
 
 from bot.core.entry import Entry
 from bot.importers.common import (
-    MAX_ENTRIES,
-    MAX_FILE_BYTES,
     FieldError,
     ImportFailed,
     ImportIssue,
     ParsedGlossary,
     SourcedEntry,
+    check_entry_count,
+    check_total_size,
     describe_type,
+    describe_yaml_error,
     drop_conflicting_aliases,
     fail,
     finish,
@@ -57,8 +58,7 @@ def term_files(folder: Path) -> list[Path]:
         files = listing(folder / TERMS_SUBFOLDER)
     if not files:
         raise fail(folder, "holds no .yml or .yaml files")
-    if len(files) > MAX_ENTRIES:
-        raise fail(folder, f"holds more than {MAX_ENTRIES:,} files, the import limit")
+    check_entry_count(folder, len(files))
     return files
 
 
@@ -106,19 +106,20 @@ def read_yaml_folder(folder: Path, *, progress_bar: bool = False) -> ParsedGloss
     for path in progress(files, enabled=progress_bar, total=len(files), desc=folder.name):
         location = path.name if path.parent == folder else str(path.relative_to(folder))
         total_bytes += path.stat().st_size
-        if total_bytes > MAX_FILE_BYTES:
-            raise fail(folder, f"holds more than {MAX_FILE_BYTES // (1024 * 1024)} MB of YAML, the import limit")
+        check_total_size(folder, total_bytes)
         try:
             text = read_text(path)
         except ImportFailed as error:
-            issues.extend(ImportIssue(source, location, issue.reason) for issue in error.issues)
+            issues.extend(
+                ImportIssue(source, location, f"{issue.reason} ({issue.location})" if issue.location else issue.reason)
+                for issue in error.issues
+            )
             continue
         try:
             data = yaml.safe_load(text)
         except yaml.MarkedYAMLError as error:
-            mark = error.problem_mark or error.context_mark
-            where = f" at line {mark.line + 1}" if mark else ""
-            issues.append(ImportIssue(source, location, f"is not valid YAML{where}: {error.problem or error.context}"))
+            where, what = describe_yaml_error(error)
+            issues.append(ImportIssue(source, location, f"is not valid YAML at {where}: {what}"))
             continue
         except yaml.YAMLError as error:
             issues.append(ImportIssue(source, location, f"is not valid YAML: {error}"))
@@ -137,4 +138,4 @@ def read_yaml_folder(folder: Path, *, progress_bar: bool = False) -> ParsedGloss
         entry.extra.update(source=str(path), location=location)
         items.append(SourcedEntry(entry, location))
     items, notes = drop_conflicting_aliases(source, items)
-    return finish(source, items, issues, notes)
+    return finish(source, items, issues, notes, progress_bar=progress_bar)
