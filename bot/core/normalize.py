@@ -6,11 +6,13 @@ Case, hyphens, spaces, punctuation, invisible characters and a plural "s" must n
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 MAX_QUERY_CHARS = 100
 """Longest user text we normalise: Discord caps choice values at 100, and nothing longer is a name."""
 
+_ASCII_SEPARATORS = re.compile(r"[^a-z0-9]+")
 _MIN_PLURAL_TOKEN = 4
 """Shorter tokens ending in "s" are words or abbreviations ("gas", "ops"), not plurals."""
 
@@ -27,6 +29,8 @@ def singular(token: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Lower-cased, singular word tokens; anything that is not a letter or digit separates words."""
+    if text.isascii():  # the common case, ~10x faster; same result as the general path below
+        return [singular(token) for token in _ASCII_SEPARATORS.split(text.lower()) if token]
     folded = unicodedata.normalize("NFKC", text).casefold()
     cleaned = "".join(
         char if char.isalnum() else " "

@@ -1,6 +1,8 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from bot.core.normalize import MAX_QUERY_CHARS, lookup_key, normalize
+from bot.core.normalize import MAX_QUERY_CHARS, lookup_key, normalize, singular, tokens
 
 
 @pytest.mark.parametrize(
@@ -44,3 +46,9 @@ def test_long_input_is_cut_before_normalising() -> None:
 
 def test_markup_and_mentions_reduce_to_words() -> None:
     assert normalize("**LLM** <@123> @everyone") == "llm 123 everyone"
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_the_ascii_fast_path_matches_the_general_rule(text: str) -> None:
+    general = [singular(token) for token in "".join(c if c.isalnum() else " " for c in text.casefold()).split()]
+    assert tokens(text) == general
