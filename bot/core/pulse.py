@@ -151,6 +151,8 @@ def _records_json(text: str) -> tuple[list[tuple[str, Any]], list[str]]:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         return [], [f"line {error.lineno}: not valid JSON ({error.msg})"]
+    except RecursionError:
+        return [], ["nests lists or objects too deeply to be a file of data points"]
     if not isinstance(data, list):
         return [], ["the file must hold a JSON array of objects"]
     return [(f"entry {number}", item) for number, item in enumerate(data, start=1)], []
@@ -158,7 +160,10 @@ def _records_json(text: str) -> tuple[list[tuple[str, Any]], list[str]]:
 
 def _records_csv(text: str) -> tuple[list[tuple[str, Any]], list[str]]:
     reader = csv.DictReader(io.StringIO(text))
-    header = [name.strip() for name in reader.fieldnames or []]
+    try:
+        header = [name.strip() for name in reader.fieldnames or []]
+    except csv.Error as error:  # the header row itself is malformed
+        return [], [f"line {reader.line_num}: {error}"]
     if not header:
         return [], ["the CSV has no header row"]
     reader.fieldnames = header
