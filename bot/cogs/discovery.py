@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from typing import Any, cast
 
@@ -21,17 +20,16 @@ from bot.core.render_discovery import (
     category_choices,
     clean_echo,
     render_explain,
+    render_search,
 )
-from bot.core.render_discovery import render_search as render_search_page
 from bot.core.search import MAX_CARRIED_QUERY_CHARS, MAX_SEARCH_INPUT_CHARS, parse_query
-from bot.errors import NO_MENTIONS, UserFacingError, answer_error
+from bot.errors import NO_MENTIONS, UserFacingError, answer_error, log_outcome
 from bot.store.search import SearchStore
 from bot.ui import MAX_SNOWFLAKE_DIGITS, build_view, send_reply
 
-log = logging.getLogger(__name__)
-
 PAGE_BUTTON_PREFIX = "gl:s:"
-MAX_PAGE_DIGITS = 4
+MAX_PAGE_DIGITS = 5
+"""100,000 terms make 10,000 pages of ten."""
 MAX_CUSTOM_ID_CHARS = 100
 # The query goes last, so it may hold anything; it is parsed again, so a forged one is only a search.
 assert len(PAGE_BUTTON_PREFIX) + MAX_PAGE_DIGITS + 1 + MAX_SNOWFLAKE_DIGITS + 1 + MAX_CARRIED_QUERY_CHARS <= (
@@ -83,6 +81,8 @@ class SearchPageButton(
             await self._turn(interaction)
         except Exception as error:
             await answer_error(interaction, error)
+        else:
+            log_outcome(interaction, "ok")
 
     async def _turn(self, interaction: discord.Interaction[discord.Client]) -> None:
         bot = cast("GlossaryBot", interaction.client)
@@ -98,7 +98,7 @@ async def run_search(store: SearchStore, text: str, page: int = 1) -> SearchRepl
     query = parse_query(text)
     if not query:
         raise UserFacingError(NO_WORDS)
-    return render_search_page(await store.search(query, page))
+    return render_search(await store.search(query, page))
 
 
 def search_kwargs(answer: SearchReply, owner_id: int) -> dict[str, Any]:
@@ -153,7 +153,6 @@ class Discovery(commands.Cog):
         # Ephemeral: a result list is a step on the way to a term, not something to post in a channel.
         answer = await run_search(self.store, query)
         await interaction.response.send_message(ephemeral=True, **search_kwargs(answer, interaction.user.id))
-        log.info("search user=%s words=%r", interaction.user.id, parse_query(query).text)
 
     @app_commands.command(name="random", description="Show a random entry of the glossary")
     @app_commands.describe(category="Only entries of this category")
@@ -194,7 +193,6 @@ class Discovery(commands.Cog):
             if m.term_id in found  # deleted since the spotter was built
         ]
         await send_reply(interaction, render_explain(items), owner_id=interaction.user.id, ephemeral=True)
-        log.info("explain user=%s message=%s terms=%d", interaction.user.id, message.id, len(items))
 
 
 def message_text(message: discord.Message) -> str:
