@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import json
 import logging
+import signal
+import sqlite3
 from typing import Any
 
 import discord
@@ -16,7 +20,7 @@ from bot.core.render import TermView
 from bot.core.spotted_index import SpottedIndex
 from bot.errors import NO_MENTIONS
 from bot.importers import read_glossary
-from bot.store.db import Database
+from bot.store.db import Database, unavailable_reason
 from bot.store.glossary import GlossaryStore
 from bot.ui import TermButton
 
@@ -26,6 +30,25 @@ EXTENSIONS = ("bot.cogs.errors", "bot.cogs.define", "bot.cogs.pulse", "bot.cogs.
 COMMAND_DIGEST_KEY = "command_digest"
 EXTERNAL_CHANGE_POLL_SECONDS = 10
 """How often the bot notices glossary changes made by another process (the CLI's import)."""
+WRITE_WAIT_MS = 2_000
+"""How long the bot's writes wait for another process's lock. Discord wants an interaction answered
+within 3 s: waiting longer would turn a clear "busy, try again" into "the application did not respond"."""
+SHUTDOWN_GRACE_SECONDS = 5.0
+"""How long a stopping bot lets interactions in progress finish: long enough for any interaction that
+arrived before the stop to be answered (Discord allows 3 s), short enough for a quick restart. The
+systemd unit's TimeoutStopSec must be longer (see README)."""
+LEFTOVER_WAIT_SECONDS = 2.0
+"""After the grace, how long cancelled work may take to unwind (roll back) before the database closes."""
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+INTERACTION_TASK_PREFIXES = (
+    "CommandTree-invoker",  # slash commands, context menus, autocomplete
+    "discord-ui-view-dispatch-",  # buttons and selects of views
+    "discord-ui-dynamic-item-",  # dynamic items such as the related-term buttons
+    "discord-ui-modal-dispatch-",  # submitted forms
+    "discord.py: ",  # event listeners, e.g. the one that logs each interaction's outcome
+)
+"""discord.py 2.x runs each interaction in a task it names like this; a stop waits for these tasks.
+tests/test_shutdown.py stops a real bot mid-interaction, so a renaming in discord.py fails a test."""
 
 
 class GlossaryBot(commands.Bot):
@@ -51,7 +74,7 @@ class GlossaryBot(commands.Bot):
         self._data_version: object = None
 
     async def setup_hook(self) -> None:
-        self.database = await Database.open(self.settings.database_path)
+        self.database = await Database.open(self.settings.database_path, busy_timeout_ms=WRITE_WAIT_MS)
         self.glossary = GlossaryStore(self.database)
         await self.seed()
         await self.reload_index()
@@ -63,9 +86,43 @@ class GlossaryBot(commands.Bot):
 
     async def close(self) -> None:
         self._watch_external_changes.cancel()
-        await super().close()
+        await super().close()  # unloads the cogs (the pulse loop stops), closes the gateway and HTTP
+        leftovers = self.interaction_tasks()
+        for task in leftovers:
+            task.cancel()
+        if leftovers:
+            # Let them roll their transactions back while the database is still open.
+            await asyncio.wait(leftovers, timeout=LEFTOVER_WAIT_SECONDS)
         if hasattr(self, "database"):
             await self.database.close()
+
+    # ---- stopping ---------------------------------------------------------------------------------
+
+    def interaction_tasks(self) -> set[asyncio.Task[Any]]:
+        """The interactions (and event listeners) being handled now, as discord.py's named tasks."""
+        current = asyncio.current_task()
+        return {
+            task
+            for task in asyncio.all_tasks()
+            if task is not current and not task.done() and task.get_name().startswith(INTERACTION_TASK_PREFIXES)
+        }
+
+    async def shutdown(self, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
+        """Stop gracefully: answer the interactions in progress (for up to `grace` seconds), then close.
+
+        The gateway stays open meanwhile, so an interaction arriving during the grace is answered too.
+        A pulse delivery is then cancelled where it stands: its transactions either committed or roll
+        back, so it is sent and recorded, or stays claimed for the next start to finish (broadcast.py).
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        while (pending := self.interaction_tasks()) and (left := deadline - loop.time()) > 0:
+            log.info("stopping: waiting for %d interactions in progress", len(pending))
+            await asyncio.wait(pending, timeout=left)
+        if pending:
+            log.warning("stopping: %d interactions did not finish within %.0f s", len(pending), grace)
+        await self.close()
+        log.info("stopped: gateway, HTTP and database closed")
 
     # ---- glossary ---------------------------------------------------------------------------------
 
@@ -79,8 +136,10 @@ class GlossaryBot(commands.Bot):
             log.info("seeded the glossary from %s: %s", path, report.summary())
 
     async def reload_index(self) -> None:
-        self.index = SpottedIndex.build(await self.glossary.index_rows())
-        self._data_version = await self.database.fetch_value("PRAGMA data_version")
+        rows = await self.glossary.index_rows()
+        # Building takes seconds at 100,000 terms: a worker thread keeps the event loop answering meanwhile.
+        self.index = await asyncio.to_thread(SpottedIndex.build, rows)
+        self._data_version = await self.database.data_version()
         log.info("glossary index holds %d terms", len(self.index))
 
     async def load_term(self, term_id: int) -> TermView | None:
@@ -88,7 +147,23 @@ class GlossaryBot(commands.Bot):
 
     async def count_lookup(self, term_id: int) -> None:
         self.index.record_lookup(term_id)
-        await self.glossary.record_lookup(term_id, when=self.clock())
+        try:
+            await self.glossary.record_lookup(term_id, when=self.clock())
+        except sqlite3.DatabaseError as error:
+            reason = unavailable_reason(error)
+            if reason is None:
+                raise
+            # The user already has the answer: a lost count is not worth an error message.
+            log.warning("lookup of term %s not counted: %s", term_id, reason)
+
+    async def record_miss(self, query: str) -> None:
+        try:
+            await self.glossary.record_miss(query)
+        except sqlite3.DatabaseError as error:
+            reason = unavailable_reason(error)
+            if reason is None:
+                raise
+            log.warning("miss %r not recorded: %s", query[:100], reason)
 
     async def is_editor(self, user: discord.abc.User) -> bool:
         """Editors: EDITOR_USER_IDS, and the application's owner or every member of its team."""
@@ -98,7 +173,7 @@ class GlossaryBot(commands.Bot):
     async def _watch_external_changes(self) -> None:
         # data_version changes only when another connection commits: our own writes keep the index current.
         try:
-            version = await self.database.fetch_value("PRAGMA data_version")
+            version = await self.database.data_version()
             if version != self._data_version:
                 log.info("glossary changed outside the bot: reloading the index")
                 await self.reload_index()
@@ -127,3 +202,40 @@ class GlossaryBot(commands.Bot):
         synced = await self.tree.sync()
         await self.glossary.set_meta(COMMAND_DIGEST_KEY, digest)
         log.info("synced %d global commands", len(synced))
+
+
+async def run_until_stopped(bot: GlossaryBot, token: str) -> None:
+    """Run the bot until it stops by itself (an error propagates) or SIGTERM/SIGINT asks it to stop.
+
+    discord.py's `Client.run` leaves SIGTERM to Python's default, which kills the process on the spot
+    (interactions unanswered, the database left open); SIGINT reaches it as KeyboardInterrupt wherever
+    the code happens to be. Handling both in the event loop lets `shutdown` stop in order instead.
+    """
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+
+    def on_signal(signum: int) -> None:
+        name = signal.Signals(signum).name
+        log.info("%s received: %s", name, "already stopping" if stop.is_set() else "stopping gracefully")
+        stop.set()
+
+    for signum in STOP_SIGNALS:
+        loop.add_signal_handler(signum, on_signal, signum)
+    try:
+        async with bot:
+            running = asyncio.create_task(bot.start(token), name="glossary-bot")
+            stopping = asyncio.create_task(stop.wait(), name="glossary-bot-stop")
+            await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if running.done():
+                stopping.cancel()
+                running.result()  # why the bot stopped by itself, if it was an error
+                return
+            if not bot.is_ready():
+                # Still logging in or setting up: nothing to answer yet, stop the start where it is.
+                running.cancel()
+            await bot.shutdown()
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(running, LEFTOVER_WAIT_SECONDS)  # returns once the gateway is closed
+    finally:
+        for signum in STOP_SIGNALS:
+            loop.remove_signal_handler(signum)

@@ -219,11 +219,13 @@ class _EntryWriter:
         self.mode = mode
         self.replace = replace
         self.owners: dict[str, _NameOwner] = {}
+        self.keys_of: dict[int, list[str]] = {}
+        """The reverse of `owners`, so replacing one term's names costs its names, not the whole glossary."""
 
     async def apply(self, entries: Sequence[Entry]) -> None:
         async with self.connection.execute("SELECT key, term_id, is_alias FROM term_names") as cursor:
             async for key, term_id, is_alias in cursor:
-                self.owners[key] = _NameOwner(term_id, bool(is_alias))
+                self._own(key, _NameOwner(term_id, bool(is_alias)))
         written: list[tuple[int, Entry]] = []
         for entry in entries:
             term_id = await self._upsert(entry)
@@ -302,7 +304,8 @@ class _EntryWriter:
 
     async def _set_names(self, term_id: int, entry: Entry) -> None:
         await self.connection.execute("DELETE FROM term_names WHERE term_id = ?", (term_id,))
-        self.owners = {key: owner for key, owner in self.owners.items() if owner.term_id != term_id}
+        for key in self.keys_of.pop(term_id, []):
+            del self.owners[key]
         names = [(entry.term, False), *((alias, True) for alias in entry.aliases)]
         for position, (text, is_alias) in enumerate(names):
             key = lookup_key(text)
@@ -317,7 +320,11 @@ class _EntryWriter:
                 "INSERT INTO term_names (key, term_id, text, is_alias, position) VALUES (?, ?, ?, ?, ?)",
                 (key, term_id, text, int(is_alias), position),
             )
-            self.owners[key] = _NameOwner(term_id, is_alias)
+            self._own(key, _NameOwner(term_id, is_alias))
+
+    def _own(self, key: str, owner: _NameOwner) -> None:
+        self.owners[key] = owner
+        self.keys_of.setdefault(owner.term_id, []).append(key)
 
     async def _set_relations(self, term_id: int, entry: Entry) -> None:
         await self.connection.execute("DELETE FROM relations WHERE term_id = ?", (term_id,))
