@@ -107,13 +107,14 @@ class GlossaryBot(commands.Bot):
             if task is not current and not task.done() and task.get_name().startswith(INTERACTION_TASK_PREFIXES)
         }
 
-    async def shutdown(self, grace: float = SHUTDOWN_GRACE_SECONDS) -> None:
+    async def shutdown(self, grace: float | None = None) -> None:
         """Stop gracefully: answer the interactions in progress (for up to `grace` seconds), then close.
 
         The gateway stays open meanwhile, so an interaction arriving during the grace is answered too.
         A pulse delivery is then cancelled where it stands: its transactions either committed or roll
         back, so it is sent and recorded, or stays claimed for the next start to finish (broadcast.py).
         """
+        grace = SHUTDOWN_GRACE_SECONDS if grace is None else grace
         loop = asyncio.get_running_loop()
         deadline = loop.time() + grace
         while (pending := self.interaction_tasks()) and (left := deadline - loop.time()) > 0:

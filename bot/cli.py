@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
@@ -17,7 +18,8 @@ from bot.core.pulse import PulseFileError, read_points_file, render_post_plain
 from bot.core.render import render_plain
 from bot.core.schedule import InvalidWeek, current_week, parse_week, parse_zone
 from bot.importers import ImportFailed, read_glossary, write_own_format
-from bot.store.db import Database
+from bot.store.backup import BackupRefused, backup_database
+from bot.store.db import Database, unavailable_reason
 from bot.store.glossary import GlossaryStore
 from bot.store.pulse import PulseStore
 
@@ -26,6 +28,8 @@ log = logging.getLogger(__name__)
 EXIT_OK = 0
 EXIT_NOT_FOUND = 1
 EXIT_USAGE = 2
+EXIT_UNAVAILABLE = 3
+"""The database could not do the work (locked by another process, disk full): nothing was changed."""
 EXPORT_SUFFIXES = (".csv", ".json", ".yaml", ".yml")
 """The project's own format, chosen by the file name (see bot/importers/own.py)."""
 TOKEN_HINT = "DISCORD_TOKEN is not set: copy .env.example to .env and put your bot's token there (see README)."
@@ -50,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     pulse_import.add_argument("file", type=Path)
     pulse_preview = pulse.add_parser("preview", help="print a week's post (default: this week)")
     pulse_preview.add_argument("week", nargs="?")
+    backup = verbs.add_parser("backup", help="copy the database to PATH, consistently, even while the bot runs")
+    backup.add_argument("path", type=Path)
+    backup.add_argument("--force", action="store_true", help="replace PATH if it exists")
     return parser
 
 
@@ -68,17 +75,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         "import": import_glossary,
         "export": export_glossary,
         "pulse": pulse_chore,
+        "backup": backup_chore,
     }
-    return asyncio.run(chores[arguments.verb](settings, arguments))
+    try:
+        return asyncio.run(chores[arguments.verb](settings, arguments))
+    except sqlite3.DatabaseError as error:
+        reason = unavailable_reason(error)
+        if reason is None:
+            raise
+        # The failed write was a transaction of its own, and it was rolled back whole.
+        print(f"{arguments.verb} failed, nothing was changed: {reason} ({error}).", file=sys.stderr)
+        print("Run it again once that has cleared.", file=sys.stderr)
+        return EXIT_UNAVAILABLE
 
 
 def run_bot(settings: Settings) -> int:
     if not settings.discord_token:
         print(TOKEN_HINT, file=sys.stderr)
         return EXIT_USAGE
-    from bot.app import GlossaryBot  # discord.py is only needed when the bot really runs
+    from bot.app import GlossaryBot, run_until_stopped  # discord.py is only needed when the bot really runs
 
-    GlossaryBot(settings).run(settings.discord_token, log_handler=None)
+    # Not discord.py's Client.run: it leaves SIGTERM (what systemd sends) to kill the process on the spot.
+    asyncio.run(run_until_stopped(GlossaryBot(settings), settings.discord_token))
     return EXIT_OK
 
 
@@ -186,4 +204,17 @@ async def pulse_chore(settings: Settings, arguments: argparse.Namespace) -> int:
         print(f"No data points for {week}: nothing would be posted.", file=sys.stderr)
         return EXIT_NOT_FOUND
     print(render_post_plain(week, week_points))
+    return EXIT_OK
+
+
+async def backup_chore(settings: Settings, arguments: argparse.Namespace) -> int:
+    try:
+        report = await asyncio.to_thread(backup_database, settings.database_path, arguments.path, force=arguments.force)
+    except BackupRefused as refusal:
+        print(f"No backup made: {refusal}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as error:
+        print(f"No backup made: {arguments.path}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    print(report.summary())
     return EXIT_OK

@@ -12,6 +12,8 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.store.db import unavailable_reason
+
 log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
@@ -28,6 +30,9 @@ def message_for(error: Exception) -> str:
         error = original
     if isinstance(error, UserFacingError):
         return str(error)
+    reason = database_trouble(error)
+    if reason is not None:
+        return f"That didn't go through: {reason}. Nothing was changed; please try again in a moment."
     if isinstance(error, app_commands.TransformerError) and error.type is discord.AppCommandOptionType.channel:
         return "Pick a text channel of this server that I can see."
     if isinstance(error, app_commands.TransformerError):
@@ -41,6 +46,12 @@ def message_for(error: Exception) -> str:
     if isinstance(error, app_commands.CheckFailure):
         return "You aren't allowed to use this."
     return GENERIC_FAILURE
+
+
+def database_trouble(error: Exception) -> str | None:
+    """Why the database refused, when the cause is outside the bot (a lock, a full disk): not a bug."""
+    original = getattr(error, "original", None)
+    return unavailable_reason(original if isinstance(original, Exception) else error)
 
 
 def describe(interaction: discord.Interaction[discord.Client]) -> str:
@@ -76,6 +87,8 @@ async def answer_error(interaction: discord.Interaction[discord.Client], error: 
     if text == GENERIC_FAILURE:
         log_outcome(interaction, f"error {type(error).__name__}", level=logging.ERROR)
         log.error("interaction %s failed", interaction.id, exc_info=error)
+    elif database_trouble(error) is not None:
+        log_outcome(interaction, f"database unavailable: {database_trouble(error)}", level=logging.WARNING)
     else:
         log_outcome(interaction, f"refused: {text}")
     try:

@@ -56,7 +56,7 @@ class Define(commands.Cog):
             (term_id, name) for term_id in resolution.suggestions if (name := self.bot.index.name_of(term_id))
         ]
         await send_reply(interaction, render_miss(term, suggestions), owner_id=interaction.user.id, ephemeral=True)
-        await self.bot.glossary.record_miss(term)
+        await self.bot.record_miss(term)
         log.info("define miss user=%s query=%r suggestions=%d", interaction.user.id, term[:100], len(suggestions))
 
     @define.autocomplete("term")

@@ -138,6 +138,9 @@ class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly
     async def cog_unload(self) -> None:
         if self._loop_task:
             self._loop_task.cancel()
+            # Wait for it to unwind, so a delivery's transaction rolls back before the bot closes the database.
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop_task
 
     async def seed_points(self) -> None:
         path = self.bot.settings.pulse_seed_path

@@ -1,13 +1,17 @@
 """The SQLite connection: pragmas, numbered migrations and write transactions.
 
-One aiosqlite connection serves the whole bot. SQLite allows one writer at a time, so writes go
-through `transaction()`, which holds an asyncio lock and an IMMEDIATE transaction: a coroutine
-never sees another coroutine's half-finished write, and a crash leaves either all of it or none.
+Two aiosqlite connections serve the whole bot. SQLite allows one writer at a time, so writes go
+through `transaction()` on the writing connection, which holds an asyncio lock and an IMMEDIATE
+transaction: a coroutine never sees another coroutine's half-finished write, and a crash leaves
+either all of it or none. Plain reads (`fetch_*`) use a second connection: each aiosqlite connection
+runs its statements one after another on its own thread, so a write waiting for another process's
+lock would otherwise hold up every read queued behind it, and in WAL mode reads need no lock.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import sqlite3
@@ -22,47 +26,83 @@ log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5_000
 """How long a statement waits for another process's lock (a backup, the CLI) before failing."""
+MEMORY = ":memory:"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+_UNAVAILABLE_MESSAGES = {
+    sqlite3.SQLITE_BUSY: "the database is busy: another program is writing to it",
+    sqlite3.SQLITE_LOCKED: "the database is busy: another program is writing to it",
+    sqlite3.SQLITE_FULL: "the database is full: its disk has no space left",
+    sqlite3.SQLITE_IOERR: "the disk holding the database failed to read or write",
+    sqlite3.SQLITE_READONLY: "the database file is read-only",
+    sqlite3.SQLITE_CANTOPEN: "the database file cannot be opened",
+}
+
+
+def unavailable_reason(error: BaseException) -> str | None:
+    """Why the database could not do its work, in words for a user, when the cause lies outside the
+    bot (a lock held by another process, a full or failing disk); None for anything else (a bug).
+
+    Such a failure changes nothing, since the transaction is rolled back, and goes away by itself
+    when the other process or the disk recovers, so callers say "try again" instead of "bug".
+    """
+    code = getattr(error, "sqlite_errorcode", None) if isinstance(error, sqlite3.DatabaseError) else None
+    if code is None:
+        return None
+    return _UNAVAILABLE_MESSAGES.get(code & 0xFF)  # extended codes keep the primary code in the low byte
 
 
 class Database:
-    def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
+    def __init__(
+        self, connection: aiosqlite.Connection, path: Path, reader: aiosqlite.Connection | None = None
+    ) -> None:
         self.connection = connection
+        """The writing connection: transactions, and reads that must see their own writes."""
+        self.reader = reader or connection
+        """Plain reads; the same connection for an in-memory database, which only one connection sees."""
         self.path = path
         self._write_lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path) -> Database:
-        """Open (creating it and its folder if needed), set the pragmas and apply pending migrations."""
-        if str(path) != ":memory:":
+    async def open(cls, path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Database:
+        """Open (creating it and its folder if needed), set the pragmas and apply pending migrations.
+
+        `busy_timeout_ms` is how long a write waits for another process's lock before it fails.
+        """
+        if str(path) != MEMORY:
             path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction is exactly what we say.
-        connection = await aiosqlite.connect(path, isolation_level=None)
-        connection.row_factory = aiosqlite.Row
-        for pragma in (
-            "journal_mode = WAL",
-            "synchronous = NORMAL",
-            "foreign_keys = ON",
-            f"busy_timeout = {BUSY_TIMEOUT_MS}",
-        ):
-            await connection.execute(f"PRAGMA {pragma}")
-        database = cls(connection, path)
-        await database.migrate()
+        connection = await _connect(path, busy_timeout_ms)
+        try:
+            await connection.execute("PRAGMA journal_mode = WAL")
+            database = cls(connection, path)
+            await database.migrate()
+            if str(path) != MEMORY:
+                # Opened after the migrations, so it never sees the schema half-built.
+                database.reader = await _connect(path, BUSY_TIMEOUT_MS, query_only=True)
+        except BaseException:
+            await connection.close()
+            raise
         return database
 
     async def close(self) -> None:
+        if self.reader is not self.connection:
+            await self.reader.close()
         await self.connection.close()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         async with self._write_lock:
-            await self.connection.execute("BEGIN IMMEDIATE")
             try:
+                await self.connection.execute("BEGIN IMMEDIATE")
                 yield self.connection
+                await self.connection.execute("COMMIT")
             except BaseException:
-                await self.connection.execute("ROLLBACK")
+                # BEGIN and COMMIT are inside the try: cancelled while waiting for either, the statement
+                # still runs on aiosqlite's thread, and the shared connection must not be left inside a
+                # transaction. A failed COMMIT (a full disk) may leave it open too. Where BEGIN failed or
+                # COMMIT went through, there is nothing to roll back, and SQLite says so.
+                with contextlib.suppress(sqlite3.OperationalError):
+                    await self.connection.execute("ROLLBACK")
                 raise
-            await self.connection.execute("COMMIT")
 
     async def schema_version(self) -> int:
         async with self.connection.execute("PRAGMA user_version") as cursor:
@@ -94,18 +134,41 @@ class Database:
                 (key, value),
             )
 
+    async def data_version(self) -> int:
+        """Changes whenever another connection, in this process or another, commits (never for our own
+        writes, which is why it is asked on the writing connection)."""
+        async with self.connection.execute("PRAGMA data_version") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
     async def fetch_value(self, sql: str, parameters: tuple[object, ...] = ()) -> object:
-        async with self.connection.execute(sql, parameters) as cursor:
+        async with self.reader.execute(sql, parameters) as cursor:
             row = await cursor.fetchone()
         return row[0] if row else None
 
     async def fetch_all(self, sql: str, parameters: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
-        async with self.connection.execute(sql, parameters) as cursor:
+        async with self.reader.execute(sql, parameters) as cursor:
             return list(await cursor.fetchall())
 
     async def fetch_one(self, sql: str, parameters: tuple[object, ...] = ()) -> aiosqlite.Row | None:
-        async with self.connection.execute(sql, parameters) as cursor:
+        async with self.reader.execute(sql, parameters) as cursor:
             return await cursor.fetchone()
+
+
+async def _connect(path: Path, busy_timeout_ms: int, *, query_only: bool = False) -> aiosqlite.Connection:
+    # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction is exactly what we say.
+    connection = await aiosqlite.connect(path, isolation_level=None)
+    connection.row_factory = aiosqlite.Row
+    pragmas = ["synchronous = NORMAL", "foreign_keys = ON", f"busy_timeout = {busy_timeout_ms}"]
+    if query_only:
+        pragmas.append("query_only = ON")  # a write sent here by mistake fails instead of racing the writer
+    try:
+        for pragma in pragmas:
+            await connection.execute(f"PRAGMA {pragma}")
+    except BaseException:
+        await connection.close()
+        raise
+    return connection
 
 
 def available_migrations() -> list[tuple[int, str, str]]:
