@@ -51,11 +51,13 @@ ISO_FRIDAY = FRIDAY + 1
 ISO_MONDAY = 1
 
 FIRST_WEEK = 1
-LONG_YEAR_WEEKS = 53
-"""ISO years have 52 weeks, or 53 when they start (or, in leap years, end) on a Thursday."""
 
 DEC_28 = (12, 28)
-"""28 December always lies in the last ISO week of its year, so its week number is the year's count."""
+"""28 December always lies in the last ISO week of its year, so its week number is the year's count (52 or
+53: 53 when the year starts on a Thursday, or is a leap year starting on a Wednesday)."""
+
+MAX_SHOWN_INPUT_CHARS = 64
+"""Bad user input is echoed in error messages only this far, so a pasted essay cannot flood a reply."""
 
 MIN_HOUR = 0
 MAX_HOUR = 23
@@ -108,11 +110,15 @@ def weeks_in_year(iso_year: int) -> int:
         raise InvalidWeek(f"ISO year {iso_year} is out of range") from error
 
 
+def _shown(text: str) -> str:
+    return text if len(text) <= MAX_SHOWN_INPUT_CHARS else text[:MAX_SHOWN_INPUT_CHARS] + "…"
+
+
 def parse_week(week: str) -> tuple[int, int]:
     """(ISO year, week number) of a "YYYY-Www" string; raises `InvalidWeek` if it is not a real week."""
     match = WEEK_PATTERN.fullmatch(week)  # fullmatch: `$` alone would accept a trailing newline
     if match is None:
-        raise InvalidWeek(f"Invalid week {week!r}: expected the form YYYY-Www, e.g. 2026-W48")
+        raise InvalidWeek(f"Invalid week {_shown(week)!r}: expected the form YYYY-Www, e.g. 2026-W48")
     year, number = int(match[1]), int(match[2])
     last = weeks_in_year(year)
     if not FIRST_WEEK <= number <= last:
@@ -163,7 +169,7 @@ def _local_to_utc(wall: datetime, zone: ZoneInfo) -> datetime:
     # fold=0 uses the pre-transition offset and lands at or after it. Every instant before the
     # transition shows a wall time before the gap, every instant from it on one after the gap.
     before = wall.replace(tzinfo=zone, fold=1).astimezone(UTC)
-    low, high = 0, int((first - before) / _ONE_SECOND)  # tz offsets and transitions are whole seconds
+    low, high = 0, (first - before) // _ONE_SECOND  # tz offsets and transitions are whole seconds
     while high - low > 1:
         middle = (low + high) // 2
         if _wall_clock(before + middle * _ONE_SECOND, zone) > wall:
@@ -308,8 +314,7 @@ def zone_names() -> list[str]:
 
 
 def _unknown_zone(name: str) -> ValueError:
-    shown = name if len(name) <= MAX_ZONE_NAME_CHARS else name[:MAX_ZONE_NAME_CHARS] + "…"
-    return ValueError(f"Unknown time zone '{shown}'")
+    return ValueError(f"Unknown time zone '{_shown(name)}'")
 
 
 def parse_zone(name: str) -> ZoneInfo:
@@ -338,9 +343,7 @@ def parse_zone(name: str) -> ZoneInfo:
 
 
 def _starts_a_segment(query: str, folded_name: str) -> bool:
-    return any(
-        folded_name.startswith(query, index + 1) for index, char in enumerate(folded_name) if char == "/"
-    )
+    return any(folded_name.startswith(query, index + 1) for index, char in enumerate(folded_name) if char == "/")
 
 
 def suggest_zones(query: str, limit: int = DISCORD_MAX_CHOICES) -> list[str]:
