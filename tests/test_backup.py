@@ -156,7 +156,8 @@ def test_an_existing_file_is_replaced_only_with_force(
     target = tmp_path / "backup.db"
     target.write_text("an older backup")
     assert main(["backup", str(target)]) == EXIT_USAGE
-    assert "already exists" in capsys.readouterr().err and "--force" in capsys.readouterr().err + "--force"
+    err = capsys.readouterr().err
+    assert "already exists" in err and "--force" in err
     assert target.read_text() == "an older backup"
     assert main(["backup", str(target), "--force"]) == EXIT_OK
     assert "Backed up" in capsys.readouterr().out

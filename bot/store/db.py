@@ -38,6 +38,14 @@ _UNAVAILABLE_MESSAGES = {
 }
 
 
+def _busy_error() -> sqlite3.OperationalError:
+    """What SQLite raises when its busy timeout runs out, for a wait that ran out before reaching SQLite."""
+    error = sqlite3.OperationalError("database is locked")
+    error.sqlite_errorcode = sqlite3.SQLITE_BUSY
+    error.sqlite_errorname = "SQLITE_BUSY"
+    return error
+
+
 def unavailable_reason(error: BaseException) -> str | None:
     """Why the database could not do its work, in words for a user, when the cause lies outside the
     bot (a lock held by another process, a full or failing disk); None for anything else (a bug).
@@ -53,13 +61,19 @@ def unavailable_reason(error: BaseException) -> str | None:
 
 class Database:
     def __init__(
-        self, connection: aiosqlite.Connection, path: Path, reader: aiosqlite.Connection | None = None
+        self,
+        connection: aiosqlite.Connection,
+        path: Path,
+        reader: aiosqlite.Connection | None = None,
+        *,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
     ) -> None:
         self.connection = connection
         """The writing connection: transactions, and reads that must see their own writes."""
         self.reader = reader or connection
         """Plain reads; the same connection for an in-memory database, which only one connection sees."""
         self.path = path
+        self.busy_timeout_ms = busy_timeout_ms
         self._write_lock = asyncio.Lock()
 
     @classmethod
@@ -73,7 +87,7 @@ class Database:
         connection = await _connect(path, busy_timeout_ms)
         try:
             await connection.execute("PRAGMA journal_mode = WAL")
-            database = cls(connection, path)
+            database = cls(connection, path, busy_timeout_ms=busy_timeout_ms)
             await database.migrate()
             if str(path) != MEMORY:
                 # Opened after the migrations, so it never sees the schema half-built.
@@ -90,19 +104,46 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        async with self._write_lock:
-            try:
-                await self.connection.execute("BEGIN IMMEDIATE")
-                yield self.connection
-                await self.connection.execute("COMMIT")
-            except BaseException:
-                # BEGIN and COMMIT are inside the try: cancelled while waiting for either, the statement
-                # still runs on aiosqlite's thread, and the shared connection must not be left inside a
-                # transaction. A failed COMMIT (a full disk) may leave it open too. Where BEGIN failed or
-                # COMMIT went through, there is nothing to roll back, and SQLite says so.
-                with contextlib.suppress(sqlite3.OperationalError):
-                    await self.connection.execute("ROLLBACK")
-                raise
+        """One IMMEDIATE transaction: all of it commits, or an exception rolls all of it back.
+
+        Waiting for the lock, behind this process's other writes and then another process's, takes
+        `busy_timeout_ms` at most in all, then fails with SQLITE_BUSY: a backlog of writes queued
+        behind a long outside lock must not stretch one interaction's wait past Discord's deadline.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.busy_timeout_ms / 1000
+        queued = self._write_lock.locked()
+        try:
+            async with asyncio.timeout_at(deadline):
+                await self._write_lock.acquire()
+        except TimeoutError:
+            raise _busy_error() from None
+        try:
+            await self._begin(deadline if queued else None)
+            yield self.connection
+            await self.connection.execute("COMMIT")
+        except BaseException:
+            # BEGIN and COMMIT are inside the try: cancelled while waiting for either, the statement
+            # still runs on aiosqlite's thread, and the shared connection must not be left inside a
+            # transaction. A failed COMMIT (a full disk) may leave it open too. Where BEGIN failed or
+            # COMMIT went through, there is nothing to roll back, and SQLite says so.
+            with contextlib.suppress(sqlite3.OperationalError):
+                await self.connection.execute("ROLLBACK")
+            raise
+        finally:
+            self._write_lock.release()
+
+    async def _begin(self, deadline: float | None) -> None:
+        """BEGIN IMMEDIATE, its wait for another process's lock cut to what is left until `deadline`."""
+        if deadline is None:
+            await self.connection.execute("BEGIN IMMEDIATE")
+            return
+        left_ms = max(0, round((deadline - asyncio.get_running_loop().time()) * 1000))
+        await self.connection.execute(f"PRAGMA busy_timeout = {left_ms}")
+        try:
+            await self.connection.execute("BEGIN IMMEDIATE")
+        finally:
+            await self.connection.execute(f"PRAGMA busy_timeout = {self.busy_timeout_ms}")
 
     async def schema_version(self) -> int:
         async with self.connection.execute("PRAGMA user_version") as cursor:
