@@ -9,6 +9,7 @@ the bot, under Discord's 3 s to answer; 5 s in the CLI) and then fail with SQLIT
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -119,6 +120,30 @@ async def test_a_write_waits_for_a_short_lock_and_then_goes_through(rig: Rig) ->
     await pending.wait_answered(5)
     assert pending.content.startswith("Added the alias “Waited LM”"), pending.content
     assert "Waited LM" in await aliases_of_term(rig)
+
+
+async def test_a_write_cancelled_while_it_waits_for_the_lock_leaves_the_connection_usable(tmp_path: Path) -> None:
+    path = tmp_path / "bot.db"
+    database = await Database.open(path)
+    try:
+
+        async def record() -> None:
+            async with database.transaction() as connection:
+                await connection.execute("INSERT INTO meta (key, value) VALUES ('cancelled', 'x')")
+
+        with locked_by_another_process(path) as holder:
+            task = asyncio.create_task(record())
+            assert await eventually(lambda: asyncio.sleep(0, database._write_lock.locked()))
+            task.cancel()  # e.g. an interaction's deadline: BEGIN still runs on aiosqlite's thread
+            release(holder)
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        assert not database.connection.in_transaction
+        async with database.transaction() as connection:
+            await connection.execute("INSERT INTO meta (key, value) VALUES ('after', 'y')")
+        assert await database.fetch_value("SELECT group_concat(key) FROM meta WHERE value IN ('x', 'y')") == "after"
+    finally:
+        await database.close()
 
 
 async def fill_the_disk(database: Database) -> None:
