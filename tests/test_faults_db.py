@@ -54,8 +54,8 @@ def locked_by_another_process(path: Path) -> Iterator[subprocess.Popen[str]]:
     finally:
         assert holder.stdin is not None and holder.stdout is not None
         holder.stdin.close()  # releases the lock if the test did not (end of input ends the wait)
-        holder.stdout.close()
         holder.wait()
+        holder.stdout.close()
 
 
 def release(holder: subprocess.Popen[str]) -> None:
