@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import json
 import logging
@@ -232,11 +231,16 @@ async def run_until_stopped(bot: GlossaryBot, token: str) -> None:
                 running.result()  # why the bot stopped by itself, if it was an error
                 return
             if not bot.is_ready():
-                # Still logging in or setting up: nothing to answer yet, stop the start where it is.
+                # Still logging in or setting up: nothing to answer yet. Stop the start where it is, and
+                # let it unwind (a migration or seed rolls back) before the database closes.
                 running.cancel()
+                await asyncio.wait({running}, timeout=LEFTOVER_WAIT_SECONDS)
             await bot.shutdown()
-            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                await asyncio.wait_for(running, LEFTOVER_WAIT_SECONDS)  # returns once the gateway is closed
+            await asyncio.wait({running}, timeout=LEFTOVER_WAIT_SECONDS)  # ends once the gateway is closed
+            if not running.done():
+                running.cancel()
+            elif not running.cancelled() and running.exception() is not None:
+                log.warning("the connection ended with an error while stopping", exc_info=running.exception())
     finally:
         for signum in STOP_SIGNALS:
             loop.remove_signal_handler(signum)

@@ -36,15 +36,15 @@ def bot_env(fake: FakeDiscord, database: Path, **settings: object) -> dict[str, 
     return env
 
 
-def hold_interaction_callbacks(fake: FakeDiscord) -> tuple[asyncio.Event, asyncio.Event]:
-    """Make the fake keep the bot's answers to interactions waiting until `release` is set.
+def hold_requests(fake: FakeDiscord, kind: str) -> tuple[asyncio.Event, asyncio.Event]:
+    """Make the fake keep the bot's requests of `kind` (a route kind) waiting until `release` is set.
 
-    Returns (arrived, release): `arrived` is set when the bot's first answer reaches the fake, so the
-    test knows the interaction is in flight: begun by the bot, not yet answered.
+    Returns (arrived, release): `arrived` is set when the first such request reaches the fake, so the
+    test knows the bot is in the middle of it.
     """
     arrived, release = asyncio.Event(), asyncio.Event()
-    for route in fake._routes:  # the fake has no public switch for a slow callback route
-        if route.kind == "interaction_callback":
+    for route in fake._routes:  # the fake has no public switch for a slow route
+        if route.kind == kind:
             answer = route.handler
 
             async def held(request, answer=answer):  # type: ignore[no-untyped-def]
@@ -64,7 +64,7 @@ async def start_bot(fake: FakeDiscord, tmp_path: Path, **settings: object) -> tu
 
 
 async def define_in_flight(fake: FakeDiscord, process: BotProcess) -> tuple[InteractionResult, asyncio.Event]:
-    arrived, release = hold_interaction_callbacks(fake)
+    arrived, release = hold_requests(fake, "interaction_callback")  # in flight: begun, not yet answered
     result = await fake.slash("define", {"term": "llm"}, user_id=MEMBER_ID, guild_id=GUILD_ID, wait=False)
     await process.wait_until(arrived.is_set, "the bot's answer to /define")
     return result, release
@@ -122,4 +122,18 @@ async def test_an_interaction_that_never_finishes_does_not_hold_up_the_stop(fake
         await process.kill()
     log = process.log()
     assert "1 interactions did not finish within" in log and STOPPED in log, log
+    assert_closed_cleanly(database)
+
+
+async def test_a_stop_during_start_up_ends_the_start_and_closes_the_database(fake: FakeDiscord, tmp_path: Path) -> None:
+    arrived, _ = hold_requests(fake, "commands")  # the start hangs in the command sync, never released
+    database = tmp_path / "bot.db"
+    process = await BotProcess.start(bot_env(fake, database), tmp_path, tmp_path / "bot.log")
+    try:
+        await process.wait_until(arrived.is_set, "the command sync")
+        process.signal(signal.SIGTERM)
+        assert await process.wait() == 0, process.log()
+    finally:
+        await process.kill()
+    assert STOPPED in process.log() and fake.identify_count == 0
     assert_closed_cleanly(database)
