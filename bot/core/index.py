@@ -4,11 +4,18 @@ The index answers two questions:
 - `complete(text)`: what to offer while someone types (autocomplete), ranked in tiers;
 - `resolve(text)`: which single term a submitted `/define` means, if any.
 
-Design notes (sized for 100,000 terms):
+Design notes (sized for 100,000 terms; `make bench` measures every claim here):
 - Keys come from `normalize.lookup_key`, so case, spaces, hyphens, punctuation and plurals never matter.
-- Prefix tiers use binary search over sorted keys: O(log n) plus the matches, no scan.
-- The fuzzy tier (rapidfuzz, in C) runs only when the cheaper tiers did not fill the answer, and
-  only over keys of plausible length.
+- Every tier reads one sorted list of keys (and one sorted list of inner-word suffixes): the keys
+  starting with a prefix are a contiguous range found by binary search, so no tier scans the glossary.
+- A range too large to rank per keystroke (one or two letters can match thousands of keys) is ranked by
+  popularity once and cached; `record_lookup` keeps those cached rankings current.
+- Typos: instead of comparing the query with every key, the fuzzy tier walks the sorted keys as if they
+  were a trie (a node's children found by binary search). It follows the query exactly for as long as
+  some key does, and branches only where a typo can be: at each step it tries a dropped, extra, swapped
+  or replaced letter, with the letters that actually occur there. Each branch costs a binary search, so
+  a lookup grows with the query's length and log n, not with n. What the walk finds is confirmed and
+  ranked with rapidfuzz's OSA distance (in C).
 """
 
 from __future__ import annotations
@@ -16,12 +23,12 @@ from __future__ import annotations
 import bisect
 import heapq
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Literal
 
 from rapidfuzz import process
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, LCSseq
 
 from bot.core.normalize import lookup_key, tokens
 
@@ -33,14 +40,30 @@ MAX_SUGGESTIONS = 5
 """How many "Did you mean" buttons a miss offers."""
 MIN_FUZZY_KEY_CHARS = 4
 """Below this, every short key is "one edit away": fuzzy matching would be noise."""
-PREFIX_SCAN_LIMIT = 2_000
-"""A prefix range larger than this is ranked from a cached answer rather than scanned per keystroke."""
+PREFIX_SCAN_LIMIT = 256
+"""A prefix range with more keys than this is ranked from a cached answer rather than scanned per keystroke:
+ranking 256 keys takes a fraction of a millisecond, and larger ranges are few (at most n/256 per length)."""
 FUZZY_CANDIDATES = 60
-"""How many fuzzy candidates rapidfuzz returns before we group them by term."""
-
-
+"""At most this many near prefixes (the closest first) are turned into terms; more only costs time."""
+DIRECT_MATCH_KEYS = {1: 8, 2: 4096}
+"""With this many keys or fewer left under the walk's position (by typos left), comparing the rest of the
+query with each of them in C is cheaper than walking on letter by letter in Python."""
+LCS_FILTER_MIN_SLACK = 2
+"""`_match_range` filters keys by their common subsequence with the query only for a rest of the query longer
+than this many times the typos allowed, and more keys than LCS_FILTER_MIN_KEYS."""
+LCS_FILTER_MIN_KEYS = 16
+LEAF_SCAN_KEYS = 4
+"""A branch with this many keys or fewer is checked key by key; a larger one by binary search."""
+CHILDREN_CACHE_DEPTH = 3
+"""Prefixes this short have dozens of children each, and every typo walk visits them: list them once."""
 ONE_EDIT_FROM_CHARS = 4
 TWO_EDITS_FROM_CHARS = 8
+TYPO_DENSE_PREFIX = 3
+"""The fuzzy tier finds one typo anywhere but not two within these first letters: so near the start every
+prefix is two edits from most others, and the walk would branch into much of the glossary (dozens of
+milliseconds at 100,000 terms) for the rare query that misspells two of its first three letters."""
+_AFTER_EVERY_KEY = "\U0010ffff"
+"""Sorts after any character a key can hold, so `prefix + _AFTER_EVERY_KEY` ends a prefix's range."""
 
 
 def max_edits(key: str) -> int:
@@ -87,6 +110,15 @@ class _Name:
     is_alias: bool
 
 
+@dataclass(slots=True)
+class _Walk:
+    """One typo walk: the query and what it found, and the states already walked (to skip repeats)."""
+
+    query: str
+    found: set[str]
+    seen: set[tuple[str, int, int]] = field(default_factory=set)
+
+
 def _fit(text: str, limit: int = MAX_CHOICE_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -100,10 +132,14 @@ class GlossaryIndex:
         self._display: dict[int, str] = {}
         self._popularity: dict[int, int] = {}
         self._sorted_keys: list[str] = []
-        self._word_keys: list[tuple[str, int]] = []
-        self._keys_by_length: dict[int, list[str]] = {}
+        self._key_terms: list[int] = []
+        """The term of each key in `_sorted_keys`, at the same position."""
+        self._word_suffixes: list[str] = []
+        self._word_terms: list[int] = []
+        """The term of each suffix in `_word_suffixes`, at the same position."""
         self._popular_prefix_cache: dict[str, list[int]] = {}
-        self._truncated_cache: dict[int, list[str]] = {}
+        self._popular_word_cache: dict[str, list[int]] = {}
+        self._branch_cache: dict[str, list[tuple[str, int, int]]] = {}
 
     # ---- building and keeping current -------------------------------------------------------------
 
@@ -119,17 +155,53 @@ class GlossaryIndex:
     def upsert(self, term_id: int, name: str, aliases: Iterable[str], lookups: int | None = None) -> None:
         """Add a term or replace its names; keeps its popularity unless `lookups` is given."""
         popularity = self._popularity.get(term_id, 0) if lookups is None else lookups
-        self._unregister(term_id)
+        self.remove(term_id)
         self._register(term_id, name, aliases, popularity)
-        self._rebuild_sorted()
+        # One edit changes a handful of keys: insert them where they belong instead of sorting everything
+        # again, which at 100,000 terms would hold the event loop for a noticeable fraction of a second.
+        for entry in self._names_of[term_id]:
+            self._insert_sorted(self._sorted_keys, self._key_terms, entry.key, term_id)
+        for suffix in self._suffixes_of(term_id):
+            self._insert_sorted(self._word_suffixes, self._word_terms, suffix, term_id)
+        self._forget_rankings()
 
     def remove(self, term_id: int) -> None:
+        if term_id not in self._display:
+            return
+        for entry in self._names_of.get(term_id, []):
+            self._delete_sorted(self._sorted_keys, self._key_terms, entry.key, term_id)
+        for suffix in self._suffixes_of(term_id):
+            self._delete_sorted(self._word_suffixes, self._word_terms, suffix, term_id)
         self._unregister(term_id)
-        self._rebuild_sorted()
+        self._forget_rankings()
 
     def record_lookup(self, term_id: int) -> None:
-        if term_id in self._popularity:
-            self._popularity[term_id] += 1
+        if term_id not in self._popularity:
+            return
+        self._popularity[term_id] += 1
+        # The cached rankings of every range holding this term may now be out of order: repair just those.
+        for entry in self._names_of[term_id]:
+            for length in range(len(entry.key) + 1):
+                self._promote(self._popular_prefix_cache.get(entry.key[:length]), term_id)
+        if self._popular_word_cache:
+            for suffix in self._suffixes_of(term_id):
+                for length in range(1, len(suffix) + 1):
+                    self._promote(self._popular_word_cache.get(suffix[:length]), term_id)
+
+    def _suffixes_of(self, term_id: int) -> Iterator[str]:
+        for entry in self._names_of.get(term_id, []):
+            if not entry.is_alias:
+                yield from _inner_word_suffixes(entry.text)
+
+    def _promote(self, ranking: list[int] | None, term_id: int) -> None:
+        if ranking is None:
+            return
+        if term_id not in ranking:
+            if len(ranking) == MAX_CHOICES and self._rank_key(term_id) >= self._rank_key(ranking[-1]):
+                return
+            ranking.append(term_id)
+        ranking.sort(key=self._rank_key)
+        del ranking[MAX_CHOICES:]
 
     def _register(self, term_id: int, name: str, aliases: Iterable[str], lookups: int) -> None:
         self._display[term_id] = name
@@ -148,20 +220,40 @@ class GlossaryIndex:
         self._display.pop(term_id, None)
         self._popularity.pop(term_id, None)
 
+    @staticmethod
+    def _insert_sorted(texts: list[str], owners: list[int], text: str, term_id: int) -> None:
+        at = bisect.bisect_left(texts, text)
+        texts.insert(at, text)
+        owners.insert(at, term_id)
+
+    @staticmethod
+    def _delete_sorted(texts: list[str], owners: list[int], text: str, term_id: int) -> None:
+        at = bisect.bisect_left(texts, text)
+        while at < len(texts) and texts[at] == text:
+            if owners[at] == term_id:
+                del texts[at], owners[at]
+                return
+            at += 1
+
     def _rebuild_sorted(self) -> None:
-        # Rebuilding costs O(n log n) per edit: edits are rare and this keeps every query path simple.
         self._sorted_keys = sorted(self._by_key)
-        words: list[tuple[str, int]] = []
-        by_length: dict[int, list[str]] = {}
-        for key, entry in self._by_key.items():
-            by_length.setdefault(len(key), []).append(key)
-            if not entry.is_alias:
-                words.extend((suffix, entry.term_id) for suffix in _inner_word_suffixes(entry.text))
+        by_key = self._by_key
+        self._key_terms = [by_key[key].term_id for key in self._sorted_keys]
+        words = [
+            (suffix, entry.term_id)
+            for entry in by_key.values()
+            if not entry.is_alias
+            for suffix in _inner_word_suffixes(entry.text)
+        ]
         words.sort()
-        self._word_keys = words
-        self._keys_by_length = by_length
+        self._word_suffixes = [suffix for suffix, _ in words]
+        self._word_terms = [term_id for _, term_id in words]
+        self._forget_rankings()
+
+    def _forget_rankings(self) -> None:
         self._popular_prefix_cache.clear()
-        self._truncated_cache.clear()
+        self._popular_word_cache.clear()
+        self._branch_cache.clear()
 
     # ---- reading ----------------------------------------------------------------------------------
 
@@ -180,11 +272,24 @@ class GlossaryIndex:
         return entry.term_id if entry else None
 
     def most_popular(self, limit: int = MAX_CHOICES) -> list[int]:
-        return heapq.nsmallest(limit, self._display, key=self._rank_key)
+        if limit <= MAX_CHOICES:
+            return self._popular_in_range(self._popular_prefix_cache, "", self._key_terms, 0, len(self._key_terms))[
+                :limit
+            ]
+        return self._by_popularity(set(self._display), limit)
 
     def _rank_key(self, term_id: int) -> tuple[int, int, str]:
         name = self._display[term_id]
         return (-self._popularity.get(term_id, 0), len(name), name.casefold())
+
+    def _by_popularity(self, term_ids: set[int], limit: int) -> list[int]:
+        if len(term_ids) > 4 * limit:
+            # Popularity alone settles most of the order and is cheap to compare: only the terms at least
+            # as popular as the limit-th need the full rank key (and its string work).
+            popularity = self._popularity
+            floor = heapq.nlargest(limit, map(popularity.__getitem__, term_ids))[-1]
+            term_ids = {term_id for term_id in term_ids if popularity[term_id] >= floor}
+        return heapq.nsmallest(limit, term_ids, key=self._rank_key)
 
     # ---- autocomplete -----------------------------------------------------------------------------
 
@@ -193,14 +298,17 @@ class GlossaryIndex:
         key = lookup_key(text)
         if not key:
             return [self._choice(term_id, Tier.PREFIX) for term_id in self.most_popular(limit)]
+        return self._complete_key(key, limit, None)
+
+    def _complete_key(self, key: str, limit: int, near: dict[str, int] | None) -> list[Choice]:
         picked: dict[int, Choice] = {}
-        for choice in self._tiers(key, limit):
+        for choice in self._tiers(key, limit, near):
             picked.setdefault(choice.term_id, choice)
             if len(picked) >= limit:
                 break
         return list(picked.values())
 
-    def _tiers(self, key: str, limit: int) -> Iterator[Choice]:
+    def _tiers(self, key: str, limit: int, near: dict[str, int] | None) -> Iterator[Choice]:
         exact = self._by_key.get(key)
         if exact:
             yield self._choice(exact.term_id, Tier.EXACT, exact)
@@ -210,89 +318,256 @@ class GlossaryIndex:
             yield self._choice(term_id, Tier.PREFIX)
         for entry in sorted((entry for entry in prefixed if entry.is_alias), key=lambda e: len(e.key)):
             yield self._choice(entry.term_id, Tier.ALIAS, entry)
-        for term_id in self._by_popularity(set(self._word_matches(key)), limit):
-            yield self._choice(term_id, Tier.WORD)
-        yield from (self._choice(term_id, Tier.FUZZY) for term_id in self._fuzzy_prefix(key, limit))
+        yield from (self._choice(term_id, Tier.WORD) for term_id in self._word_matches(key, limit))
+        if near is None:
+            near = self._near_prefixes(key)
+        yield from (self._choice(term_id, Tier.FUZZY) for term_id in self._fuzzy_terms(key, near, limit))
 
     def _choice(self, term_id: int, tier: Tier, via: _Name | None = None) -> Choice:
         name = self._display[term_id]
         label = f"{name} ({via.text})" if via is not None and via.is_alias else name
         return Choice(term_id=term_id, name=_fit(name), label=_fit(label), tier=tier)
 
-    def _by_popularity(self, term_ids: set[int], limit: int) -> list[int]:
-        return heapq.nsmallest(limit, term_ids, key=self._rank_key)
-
     def _prefix_range(self, key: str) -> tuple[int, int]:
-        start = bisect.bisect_left(self._sorted_keys, key)
-        end = bisect.bisect_left(self._sorted_keys, key + "\U0010ffff", lo=start)
+        return self._range_in(self._sorted_keys, key)
+
+    @staticmethod
+    def _range_in(texts: list[str], prefix: str, low: int = 0, high: int | None = None) -> tuple[int, int]:
+        high = len(texts) if high is None else high
+        start = bisect.bisect_left(texts, prefix, low, high)
+        end = bisect.bisect_left(texts, prefix + _AFTER_EVERY_KEY, start, high)
         return start, end
 
     def _prefix_entries(self, key: str) -> list[_Name]:
         start, end = self._prefix_range(key)
         if end - start > PREFIX_SCAN_LIMIT:
-            # A one- or two-letter prefix can match a large share of the glossary: rank it once and reuse.
-            return [self._best_name(term_id) for term_id in self._popular_with_prefix(key, start, end)]
+            # A short prefix can match a large share of the glossary: rank it once and reuse.
+            popular = self._popular_in_range(self._popular_prefix_cache, key, self._key_terms, start, end)
+            return [self._best_name(term_id) for term_id in popular]
         return [self._by_key[k] for k in self._sorted_keys[start:end] if k != key]
 
-    def _popular_with_prefix(self, key: str, start: int, end: int) -> list[int]:
-        cached = self._popular_prefix_cache.get(key)
+    def _popular_in_range(
+        self, cache: dict[str, list[int]], prefix: str, owners: list[int], start: int, end: int
+    ) -> list[int]:
+        cached = cache.get(prefix)
         if cached is None:
-            ids = {self._by_key[k].term_id for k in self._sorted_keys[start:end]}
-            cached = self._by_popularity(ids, MAX_CHOICES)
-            self._popular_prefix_cache[key] = cached
+            cached = cache[prefix] = self._by_popularity(set(owners[start:end]), MAX_CHOICES)
         return cached
 
     def _best_name(self, term_id: int) -> _Name:
         return self._names_of[term_id][0]
 
-    def _word_matches(self, key: str) -> Iterator[int]:
-        start = bisect.bisect_left(self._word_keys, (key,))
-        for index in range(start, min(start + PREFIX_SCAN_LIMIT, len(self._word_keys))):
-            suffix, term_id = self._word_keys[index]
-            if not suffix.startswith(key):
-                break
-            yield term_id
+    def _word_matches(self, key: str, limit: int) -> list[int]:
+        start, end = self._range_in(self._word_suffixes, key)
+        if end - start > PREFIX_SCAN_LIMIT:
+            return self._popular_in_range(self._popular_word_cache, key, self._word_terms, start, end)
+        return self._by_popularity(set(self._word_terms[start:end]), limit)
 
-    def _fuzzy_prefix(self, key: str, limit: int) -> list[int]:
-        """Terms whose name or alias starts with something a few typos away from `key`."""
-        if len(key) < MIN_FUZZY_KEY_CHARS:
-            return []
+    # ---- typos ------------------------------------------------------------------------------------
+
+    def _near_prefixes(self, key: str) -> dict[str, int]:
+        """Every key prefix within `max_edits(key)` typos of `key` (OSA distance), with that distance."""
         edits = max_edits(key)
-        scored: dict[int, tuple[int, int]] = {}
-        for length in range(len(key) - edits, len(key) + edits + 1):
-            candidates = self._truncated_keys(length)
-            for _, distance, index in process.extract(
-                key,
-                candidates,
-                scorer=OSA.distance,
-                processor=None,
-                score_cutoff=edits,
-                limit=FUZZY_CANDIDATES,
-            ):
-                for term_id in self._terms_with_prefix(candidates[index]):
-                    rank = (int(distance), abs(length - len(key)))
-                    if rank < scored.get(term_id, (edits + 1, 0)):
-                        scored[term_id] = rank
-        ordered = sorted(scored, key=lambda term_id: (scored[term_id], self._rank_key(term_id)))
-        return ordered[:limit]
+        if len(key) < MIN_FUZZY_KEY_CHARS or edits == 0 or not self._sorted_keys:
+            return {}
+        found: set[str] = set()
+        self._walk(_Walk(key, found), "", 0, len(self._sorted_keys), at=0, budget=edits, typos_from=0)
+        near: dict[str, int] = {}
+        for prefix in found:
+            # The walk may reach a prefix by a path OSA does not allow (it edits a letter twice): re-check.
+            distance = OSA.distance(key, prefix, score_cutoff=edits)
+            if distance <= edits:
+                near[prefix] = distance
+        return near
 
-    def _truncated_keys(self, length: int) -> list[str]:
-        cached = self._truncated_cache.get(length)
-        if cached is None:
-            cached = self._truncated_cache[length] = self._distinct_prefixes(length)
-        return cached
+    def _walk(self, walk: _Walk, node: str, low: int, high: int, *, at: int, budget: int, typos_from: int) -> None:
+        """Follow the query from `at` on, from the key prefix `node` (whose keys are keys[low:high]),
+        with up to `budget` typos at positions from `typos_from` on; add the prefixes it leads to."""
+        query, keys = walk.query, self._sorted_keys
+        if budget == 0:  # most branches end here: one binary search says whether node + rest exists
+            whole = node + query[at:]
+            found_at = bisect.bisect_left(keys, whole, low, high)
+            if found_at < high and keys[found_at].startswith(whole):
+                walk.found.add(whole)
+            return
+        if high - low <= DIRECT_MATCH_KEYS[budget]:
+            self._match_range(walk, node, low, high, at=at, budget=budget)
+            return
+        for position in range(at, len(query) + 1):
+            if position == len(query):
+                walk.found.add(node)  # the keys followed the query to its end
+                return
+            typed = query[position]
+            if position >= typos_from:
+                if (node, position, budget) in walk.seen:
+                    return  # another path got here with this budget: it goes on exactly as this one would
+                walk.seen.add((node, position, budget))
+                branches = self._branches(node, low, high)
+                self._try_typos(walk, node, position, span=(low, high), budget=budget, branches=branches)
+                following = next((branch for branch in branches if branch[0] == typed), None)
+                if following is None:
+                    return  # no key goes on with the typed letter: only the typos tried above lead anywhere
+                node, low, high = node + typed, following[1], following[2]
+            else:  # no typo allowed here: narrowing the range is all it takes
+                node += typed
+                low, high = self._range_in(keys, node, low, high)
+                if low == high:
+                    return
+            if high - low <= DIRECT_MATCH_KEYS[budget]:
+                self._match_range(walk, node, low, high, at=position + 1, budget=budget)
+                return
 
-    def _distinct_prefixes(self, length: int) -> list[str]:
-        # Derived from the sorted keys, so equal prefixes are adjacent and one comparison drops repeats.
-        prefixes: list[str] = []
-        for key in self._sorted_keys:
-            if len(key) >= length and (not prefixes or prefixes[-1] != key[:length]):
-                prefixes.append(key[:length])
-        return prefixes
+    def _try_typos(
+        self,
+        walk: _Walk,
+        node: str,
+        position: int,
+        *,
+        span: tuple[int, int],
+        budget: int,
+        branches: list[tuple[str, int, int]],
+    ) -> None:
+        """The branches of one step: the letter typed at `position` was extra, swapped, wrong, or one is missing."""
+        query = walk.query
+        typed = query[position]
+        left = budget - 1
+        if left == 0:
+            self._try_last_typo(walk, node, position, branches)
+            return
+        after = TYPO_DENSE_PREFIX if position < TYPO_DENSE_PREFIX else 0
+        self._walk(walk, node, *span, at=position + 1, budget=left, typos_from=after)  # a letter too many
+        next_typed = query[position + 1] if position + 1 < len(query) else typed
+        for child, child_low, child_high in branches:
+            if child == typed:
+                continue  # the exact path, walked by the caller; a missing copy of it is tried one step on
+            grown = node + child
+            # The letter typed was wrong (the query goes on after it), or a letter is missing (it goes on here).
+            self._walk(walk, grown, child_low, child_high, at=position + 1, budget=left, typos_from=after)
+            self._walk(walk, grown, child_low, child_high, at=position, budget=left, typos_from=after)
+            if child == next_typed:  # two letters swapped
+                swapped = node + child + typed
+                swapped_low, swapped_high = self._range_in(self._sorted_keys, swapped, child_low, child_high)
+                if swapped_low < swapped_high:
+                    self._walk(walk, swapped, swapped_low, swapped_high, at=position + 2, budget=left, typos_from=after)
+
+    def _try_last_typo(self, walk: _Walk, node: str, position: int, branches: list[tuple[str, int, int]]) -> None:
+        """`_try_typos` when this typo is the last: each branch then ends at once, so it is checked inline.
+
+        Most of a walk's time is spent in these leaves. A child with few keys is checked by comparing its
+        keys in place (`startswith` at an offset builds no string); a larger one by one binary search.
+        """
+        query, keys, found, search = walk.query, self._sorted_keys, walk.found, bisect.bisect_left
+        depth = len(node)
+        typed = query[position]
+        missing = query[position:]  # what follows a letter the person left out
+        tail = query[position + 1 :]  # what follows a wrong letter, or a letter too many
+        if not tail:
+            found.add(node)  # the last letter was one too many
+        next_typed = tail[:1]
+        swapped = next_typed + typed + tail[1:]
+        for child, low, high in branches:
+            # (offset, text) pairs: the keys of this child that hold `text` from `offset` on are found.
+            checks: list[tuple[int, str]] = []
+            if child != typed:
+                checks += [(depth + 1, tail), (depth + 1, missing)]  # a wrong letter; a letter missing
+            if child == next_typed:
+                checks.append((depth, tail))  # a letter too many
+                if child != typed:
+                    checks.append((depth, swapped))  # two letters swapped
+            if high - low <= LEAF_SCAN_KEYS:
+                for index in range(low, high):
+                    key = keys[index]
+                    for offset, text in checks:
+                        if key.startswith(text, offset):
+                            found.add(key[: offset + len(text)])
+                continue
+            for offset, text in checks:
+                leaf = node + child + text if offset > depth else node + text
+                at = search(keys, leaf, low, high)
+                if at < high and keys[at].startswith(leaf):
+                    found.add(leaf)
+
+    def _match_range(self, walk: _Walk, node: str, low: int, high: int, *, at: int, budget: int) -> None:
+        """Compare the rest of the query with the keys under `node` directly, in C (rapidfuzz).
+
+        A filter first, needing no slicing of keys: a key with a prefix within `budget` typos of the query
+        shares all but `budget` of the query's letters with it, in order (its longest common subsequence).
+        Then each distinct continuation of the keys that pass is compared exactly, by prefix length.
+        """
+        rest = walk.query[at:]
+        depth, size = len(node), len(rest)
+        shortest, longest = max(size - budget, 0), size + budget
+        keys = self._sorted_keys[low:high]
+        # For a short rest nearly every key would pass; for a few keys the filter costs more than it saves.
+        if size > LCS_FILTER_MIN_SLACK * budget and high - low > LCS_FILTER_MIN_KEYS:
+            whole = node + rest
+            passed = process.extract(
+                whole, keys, scorer=LCSseq.similarity, processor=None, score_cutoff=len(whole) - budget, limit=None
+            )
+            keys = [key for key, _, _ in passed]
+        continuations = {key[depth : depth + longest] for key in keys}
+        candidates = list(
+            {
+                continuation[:length]
+                for continuation in continuations
+                for length in range(shortest, len(continuation) + 1)
+            }
+        )
+        for candidate, _, _ in process.extract(
+            rest, candidates, scorer=OSA.distance, processor=None, score_cutoff=budget, limit=None
+        ):
+            walk.found.add(node + candidate)
+
+    def _branches(self, prefix: str, low: int, high: int) -> list[tuple[str, int, int]]:
+        """Each letter that follows `prefix` (whose keys are keys[low:high]) with the range it starts.
+
+        Found by hopping through the range: one binary search per letter.
+        """
+        cached = self._branch_cache.get(prefix)
+        if cached is not None:
+            return cached
+        keys = self._sorted_keys
+        depth = len(prefix)
+        branches: list[tuple[str, int, int]] = []
+        position = low
+        while position < high:
+            key = keys[position]
+            if len(key) == depth:  # the prefix is itself a key
+                position += 1
+                continue
+            letter = key[depth]
+            after = bisect.bisect_left(keys, prefix + chr(ord(letter) + 1), position, high)
+            branches.append((letter, position, after))
+            position = after
+        if depth <= CHILDREN_CACHE_DEPTH:
+            self._branch_cache[prefix] = branches
+        return branches
+
+    def _fuzzy_terms(self, key: str, near: dict[str, int], limit: int) -> list[int]:
+        """Terms with a name or alias starting with a near prefix: closest first, then the most popular."""
+        by_rank: dict[tuple[int, int], list[str]] = {}
+        for prefix, distance in near.items():
+            by_rank.setdefault((distance, abs(len(prefix) - len(key))), []).append(prefix)
+        picked: list[int] = []
+        seen: set[int] = set()
+        considered = 0
+        for rank in sorted(by_rank):
+            if len(picked) >= limit or considered >= FUZZY_CANDIDATES:
+                break
+            group: set[int] = set()
+            for prefix in by_rank[rank]:
+                group.update(self._terms_with_prefix(prefix))
+            considered += len(by_rank[rank])
+            group -= seen
+            seen |= group
+            picked.extend(self._by_popularity(group, limit - len(picked)))
+        return picked
 
     def _terms_with_prefix(self, prefix: str) -> list[int]:
         start, end = self._prefix_range(prefix)
-        return [self._by_key[k].term_id for k in self._sorted_keys[start : min(end, start + MAX_CHOICES)]]
+        if end - start > PREFIX_SCAN_LIMIT:
+            return self._popular_in_range(self._popular_prefix_cache, prefix, self._key_terms, start, end)
+        return self._key_terms[start:end]
 
     # ---- resolving a submitted term ---------------------------------------------------------------
 
@@ -304,25 +579,55 @@ class GlossaryIndex:
         entry = self._by_key.get(key)
         if entry is not None:
             return Resolution("alias" if entry.is_alias else "exact", entry.term_id, entry.text)
-        winner = self._clear_fuzzy_winner(key)
+        near = self._near_prefixes(key)
+        winner = self._clear_fuzzy_winner(self._near_keys(key, near))
         if winner is not None:
             return Resolution("fuzzy", winner.term_id, winner.text)
-        suggestions = tuple(choice.term_id for choice in self.complete(text, MAX_SUGGESTIONS))
+        suggestions = tuple(choice.term_id for choice in self._complete_key(key, MAX_SUGGESTIONS, near))
         return Resolution("miss", None, key, suggestions)
 
-    def _clear_fuzzy_winner(self, key: str) -> _Name | None:
+    def _near_keys(self, key: str, near: dict[str, int]) -> dict[str, int]:
+        """Whole names and aliases within `max_edits(key)` typos of `key`, with their distance.
+
+        The near prefixes that are keys, and keys up to a letter or two longer than a near prefix: the walk
+        stops where the query ends, but "large language mode" is one typo from "Large Language Model".
+        """
         edits = max_edits(key)
-        if edits == 0:
-            return None
+        keys = self._sorted_keys
+        candidates: set[str] = set()
+        for prefix, distance in near.items():
+            if prefix in self._by_key:
+                candidates.add(prefix)
+            longest = len(prefix) + edits - distance
+            if distance == edits:
+                continue
+            low, high = self._prefix_range(prefix)
+            if high - low <= PREFIX_SCAN_LIMIT:
+                candidates.update(k for k in keys[low:high] if len(k) <= longest)
+                continue
+            # Too many keys to scan: a key one letter longer opens its letter's range, one two longer the next.
+            for letter, child_low, child_high in self._branches(prefix, low, high):
+                for grandchild in (
+                    self._branches(prefix + letter, child_low, child_high) if longest > len(prefix) + 1 else []
+                ):
+                    if len(keys[grandchild[1]]) <= longest:
+                        candidates.add(keys[grandchild[1]])
+                if len(keys[child_low]) <= longest:
+                    candidates.add(keys[child_low])
+        result: dict[str, int] = {}
+        for candidate in candidates:
+            distance = OSA.distance(key, candidate, score_cutoff=edits)
+            if distance <= edits:
+                result[candidate] = distance
+        return result
+
+    def _clear_fuzzy_winner(self, near: dict[str, int]) -> _Name | None:
+        """The name or alias closest to the query as a whole, if no other term is as close."""
         best: dict[int, tuple[int, _Name]] = {}
-        for length in range(len(key) - edits, len(key) + edits + 1):
-            keys = self._keys_by_length.get(length, [])
-            for candidate, distance, _ in process.extract(
-                key, keys, scorer=OSA.distance, processor=None, score_cutoff=edits, limit=FUZZY_CANDIDATES
-            ):
-                entry = self._by_key[candidate]
-                if entry.term_id not in best or distance < best[entry.term_id][0]:
-                    best[entry.term_id] = (int(distance), entry)
+        for candidate, distance in near.items():
+            entry = self._by_key.get(candidate)
+            if entry is not None and (entry.term_id not in best or distance < best[entry.term_id][0]):
+                best[entry.term_id] = (distance, entry)
         if not best:
             return None
         ranked = sorted(best.values(), key=lambda pair: pair[0])

@@ -1,6 +1,11 @@
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rapidfuzz.distance import OSA
 
-from bot.core.index import MAX_CHOICE_CHARS, MAX_CHOICES, GlossaryIndex, Tier
+import bot.core.index as index_module
+from bot.core.index import MAX_CHOICE_CHARS, MAX_CHOICES, PREFIX_SCAN_LIMIT, GlossaryIndex, Tier, max_edits
+from bot.core.normalize import lookup_key
 
 TERMS = [
     (1, "Self-Supervised Learning", ["SSL"], 5),
@@ -86,6 +91,8 @@ def test_at_most_25_choices_of_at_most_100_characters() -> None:
         ("fine tuning", "exact", 4),
         ("frontir model", "fuzzy", 5),
         ("Artifical General Inteligence", "fuzzy", 7),
+        ("large language mode", "fuzzy", 3),
+        ("fine tunin", "fuzzy", 4),
     ],
 )
 def test_resolve(index: GlossaryIndex, query: str, kind: str, term_id: int) -> None:
@@ -131,3 +138,173 @@ def test_large_prefix_ranges_use_popularity() -> None:
     choices = GlossaryIndex.build(terms).complete("alpha")
     assert len(choices) == MAX_CHOICES
     assert {c.term_id % 97 for c in choices} == {96}
+
+
+# ---- the typo walk against brute force, and the cached rankings -------------------------------------
+
+# A small alphabet makes the keys share prefixes, so the walk branches as it does in a large glossary.
+_keys = st.text(alphabet="abcde", min_size=1, max_size=16)
+
+
+@st.composite
+def _glossary_and_query(draw: st.DrawFn) -> tuple[list[str], str]:
+    """Keys, and a query made from a prefix of one of them with up to two random typos (or any text)."""
+    keys = draw(st.lists(_keys, min_size=1, max_size=60, unique=True))
+    if draw(st.integers(0, 4)) == 0:
+        return keys, draw(st.text(alphabet="abcdef", max_size=14))
+    key = draw(st.sampled_from(keys))
+    query = key[: draw(st.integers(len(key) // 2, len(key)))]
+    for _ in range(draw(st.sampled_from([0, 1, 2, 2]))):
+        at = draw(st.integers(0, len(query)))
+        letter = draw(st.sampled_from("abcdef"))
+        edit = draw(st.sampled_from(["drop", "add", "replace", "swap"]))
+        if edit == "drop":
+            query = query[:at] + query[at + 1 :]
+        elif edit == "add":
+            query = query[:at] + letter + query[at:]
+        elif edit == "replace":
+            query = query[:at] + letter + query[at + 1 :]
+        elif at + 1 < len(query):
+            query = query[:at] + query[at + 1] + query[at] + query[at + 2 :]
+    return keys, query
+
+
+def _brute_force_near(keys: list[str], query: str) -> dict[str, int]:
+    edits = max_edits(query)
+    prefixes = {key[:length] for key in keys for length in range(len(key) + 1)}
+    near = {prefix: OSA.distance(query, prefix) for prefix in prefixes}
+    return {prefix: distance for prefix, distance in near.items() if distance <= edits}
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=_glossary_and_query())
+@pytest.mark.parametrize("direct_match_keys", [{1: 0, 2: 0}, {1: 3, 2: 20}, {1: 10_000, 2: 10_000}])
+def test_the_typo_walk_finds_exactly_the_prefixes_within_reach(
+    monkeypatch: pytest.MonkeyPatch, direct_match_keys: dict[int, int], case: tuple[list[str], str]
+) -> None:
+    keys, query = case
+    # Whether the walk goes letter by letter or compares a range directly, it finds the same prefixes.
+    monkeypatch.setattr(index_module, "TYPO_DENSE_PREFIX", 0)
+    monkeypatch.setattr(index_module, "DIRECT_MATCH_KEYS", direct_match_keys)
+    index = GlossaryIndex.build((i, key, [], 0) for i, key in enumerate(keys))
+    expected = _brute_force_near(keys, query) if len(query) >= index_module.MIN_FUZZY_KEY_CHARS else {}
+    found = index._near_prefixes(query)
+    assert found.items() <= expected.items()
+    for prefix, distance in expected.items():
+        # The walk stops where the query ends, so a prefix reached only by adding letters after it is left
+        # out; it would offer nothing new, as a shorter prefix of it is found, and closer by as many letters.
+        if prefix not in found:
+            assert any(found.get(prefix[:-extra], 99) <= distance - extra for extra in range(1, distance + 1))
+    # Whole keys, as /define resolves them, are found all the same.
+    whole = {key: distance for key, distance in expected.items() if key in keys}
+    assert index._near_keys(query, found) == whole
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(case=_glossary_and_query())
+def test_two_typos_are_missed_only_within_the_first_letters(
+    monkeypatch: pytest.MonkeyPatch, case: tuple[list[str], str]
+) -> None:
+    keys, query = case
+    monkeypatch.setattr(index_module, "DIRECT_MATCH_KEYS", {1: 0, 2: 0})
+    index = GlossaryIndex.build((i, key, [], 0) for i, key in enumerate(keys))
+    found = index._near_prefixes(query)
+    expected = _brute_force_near(keys, query) if len(query) >= index_module.MIN_FUZZY_KEY_CHARS else {}
+    assert found.items() <= expected.items()
+    found = {**found, **{p: d for p, d in expected.items() if any(p[:-x] in found for x in (1, 2))}}
+    head = index_module.TYPO_DENSE_PREFIX
+    for prefix, distance in expected.items():
+        if prefix not in found:
+            # Only two typos both among the first letters are missed: the rest of the query then ends the
+            # prefix exactly (from the letter after them, or the one after that when the second is a swap).
+            assert distance == 2
+            assert any(
+                prefix[start:] == query[resumed:]
+                for resumed in (head, head + 1)
+                for start in range(resumed - 2, resumed + 3)
+            ), (query, prefix)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["bacdeabcdd", "abcedabcdd", "acdeabcdde", "abcdeabdcx", "xabcdeabcd", "abcdeabcxx", "abcdaebcdx", "abbcdeabbcde"],
+)
+def test_two_typos_of_each_kind_are_found(monkeypatch: pytest.MonkeyPatch, query: str) -> None:
+    monkeypatch.setattr(index_module, "DIRECT_MATCH_KEYS", {1: 0, 2: 0})  # walk letter by letter
+    keys = ["abcdeabcde", "abdddddddd", "abcdeeeeee", "bbbbbbbbbb"]
+    index = GlossaryIndex.build((i, key, [], 0) for i, key in enumerate(keys))
+    assert index._near_keys(query, index._near_prefixes(query)).get("abcdeabcde") == 2
+
+
+def test_one_typo_in_a_large_glossary_is_found_wherever_it_is() -> None:
+    words = ["model", "learning", "network", "neural", "language", "vision", "agent", "token", "layer", "graph"]
+    names = [f"{a} {b} {c}" for a in words for b in words for c in words if len({a, b, c}) == 3]
+    index = GlossaryIndex.build((i, name, [], 0) for i, name in enumerate(names))
+    target = names.index("neural network graph")
+    for typo in [
+        "nueral network graph",
+        "neural netwrok graph",
+        "neural network grpah",
+        "eural network graph",
+        "neurall network graph",
+        "neural nxtwork graph",
+        "neural network grap",
+    ]:
+        assert target in [choice.term_id for choice in index.complete(typo)[:5]], typo
+
+
+def test_lookups_reorder_a_cached_large_prefix_range() -> None:
+    terms = [(i, f"Beta {i:04d}", [], 10) for i in range(PREFIX_SCAN_LIMIT * 2)]
+    index = GlossaryIndex.build(terms)
+    before = [choice.term_id for choice in index.complete("beta")]
+    assert 7 not in before[:1]
+    for _ in range(5):
+        index.record_lookup(7)
+    assert index.complete("beta")[0].term_id == 7
+    assert index.most_popular(1) == [7]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    operations=st.lists(
+        st.tuples(st.integers(0, 30), st.sampled_from(["upsert", "remove"]), _keys, st.lists(_keys, max_size=2)),
+        max_size=40,
+    )
+)
+def test_edits_in_place_match_a_fresh_build(operations: list[tuple[int, str, str, list[str]]]) -> None:
+    index = GlossaryIndex.build([(100 + i, f"zz{key}", [], 0) for i, key in enumerate(["a", "bb", "cab"])])
+    rows = {100 + i: (f"zz{key}", []) for i, key in enumerate(["a", "bb", "cab"])}
+    for term_id, operation, name, aliases in operations:
+        if operation == "remove":
+            index.remove(term_id)
+            rows.pop(term_id, None)
+            continue
+        taken = {lookup_key(text) for other, (n, a) in rows.items() if other != term_id for text in (n, *a)}
+        if {lookup_key(text) for text in (name, *aliases)} & taken:
+            continue  # the store refuses a name another term holds
+        index.upsert(term_id, name, aliases)
+        rows[term_id] = (name, aliases)
+    fresh = GlossaryIndex.build((term_id, name, aliases, 0) for term_id, (name, aliases) in rows.items())
+    assert index._sorted_keys == fresh._sorted_keys and index._key_terms == fresh._key_terms
+    in_place = sorted(zip(index._word_suffixes, index._word_terms, strict=True))
+    assert in_place == list(zip(fresh._word_suffixes, fresh._word_terms, strict=True))
+    for query in ["a", "zz", "abc", "cabd", "zzab", "bbbbbbbbb"]:
+        assert index.complete(query) == fresh.complete(query)
+        assert index.resolve(query) == fresh.resolve(query)
+
+
+@pytest.mark.parametrize(("extra", "winner"), [([], "Deltamodel"), ([(999, "Deltamodx", [], 0)], "Deltamodx")])
+def test_a_query_stopping_short_of_a_name_resolves_even_under_a_large_prefix(
+    monkeypatch: pytest.MonkeyPatch, extra: list[tuple[int, str, list[str], int]], winner: str
+) -> None:
+    # "deltamod" is a prefix of more keys than are scanned, so names a letter or two longer are found by
+    # the letters that follow it rather than by reading them all (when the walk goes letter by letter).
+    monkeypatch.setattr(index_module, "DIRECT_MATCH_KEYS", {1: 0, 2: 0})
+    terms = [
+        (0, "Deltamodel", [], 0),
+        (1, "Deltamode 1234", [], 0),  # sorts between "deltamod" and "deltamodel"
+        *((i, f"Deltamod {i:03d}", [], 0) for i in range(2, PREFIX_SCAN_LIMIT + 50)),
+    ]
+    index = GlossaryIndex.build([*terms, *extra])
+    resolution = index.resolve("deltamod")
+    assert resolution.kind == "fuzzy" and resolution.matched == winner
