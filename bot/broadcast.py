@@ -17,7 +17,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -37,6 +38,9 @@ BATCH_SIZE = 500
 """Due subscriptions read per query, so a 10,000-channel Friday never loads everything at once."""
 EMPTY_WEEK_RECHECK = timedelta(minutes=10)
 """A week without data points is checked again this often until its window closes."""
+PACER_MARGIN_S = 0.05
+"""How much longer than Discord's one second the pacer spreads a second's worth of requests over: room for
+requests to draw closer between leaving the bot and reaching Discord (the broadcast takes 5% longer)."""
 RETRY_BASE = timedelta(seconds=30)
 RETRY_CAP = timedelta(minutes=30)
 
@@ -68,19 +72,46 @@ class PostSender(Protocol):
 
 
 class Pacer:
-    """Spaces requests evenly at `rate` a second, shared by every concurrent send."""
+    """Paces requests shared by every concurrent send: evenly spaced, and never more than `rate` of them
+    within any `window + margin` seconds.
 
-    def __init__(self, rate: float) -> None:
-        self.interval = 1.0 / rate
-        self._next = 0.0
+    Discord (and the e2e fake) count requests as they arrive, over a sliding second. A request leaves here
+    a little before it arrives, and by a varying amount (the event loop is busy with other work too), so
+    pacing at exactly `rate` would cross the limit whenever two requests draw close on the way. The margin
+    absorbs that variation: `rate` requests take at least `window + margin`. The times counted are those at
+    which `wait` actually returned: after a stall of the event loop, the waiters that piled up go out
+    spaced again, never in a burst.
+    """
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        window: float = 1.0,
+        margin: float = PACER_MARGIN_S,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.per_window = max(1, int(rate * window))
+        self.window = window + margin
+        self.interval = self.window / self.per_window
+        self._clock = clock
+        self._sleep = sleep
+        self._sent: deque[float] = deque(maxlen=self.per_window)
         self._lock = asyncio.Lock()
 
     async def wait(self) -> None:
+        # The lock is held while sleeping: waiters go one at a time, each timed from the one before.
         async with self._lock:
-            now = time.monotonic()
-            start = max(now, self._next)
-            self._next = start + self.interval
-        await asyncio.sleep(start - now)
+            while True:
+                now = self._clock()
+                earliest = self._sent[-1] + self.interval if self._sent else now
+                if len(self._sent) == self.per_window:
+                    earliest = max(earliest, self._sent[0] + self.window)
+                if now >= earliest:
+                    break
+                await self._sleep(earliest - now)
+            self._sent.append(now)
 
 
 @dataclass

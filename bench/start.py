@@ -1,0 +1,59 @@
+"""Start to ready, and memory, per glossary size: each start a fresh process (see bench/startup.py).
+
+A first, unmeasured start per database lets the bot do what only a first start does (record the synced
+command set) and warms the OS file cache, as for a restart after a deploy.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from bench import config
+from bench.config import Mode
+from bench.data import SEED, SIZES
+from bench.glossary_db import REPO_ROOT, glossary_database
+from bench.report import Report, Row
+
+READY_TARGET_S = 2.0
+RSS_TARGET_MB = 200.0
+START_TIMEOUT_S = 300
+
+
+def start_once(database: Path) -> dict[str, float]:
+    finished = subprocess.run(
+        [sys.executable, "-m", "bench.startup", str(database)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT_S,
+        check=False,
+    )
+    if finished.returncode != 0:
+        raise RuntimeError(f"the bot did not start:\n{finished.stderr[-3000:]}")
+    result: dict[str, float] = json.loads(finished.stdout.strip().splitlines()[-1])
+    return result
+
+
+def run(mode: Mode, report: Report) -> None:
+    ready = report.add(Row("Start", "GlossaryBot() to on_ready, median", target=f"≤ {READY_TARGET_S:g} s at 100k"))
+    imports = report.add(Row("Start", "… plus interpreter start and imports before it"))
+    memory = report.add(Row("Memory", "RSS after ready (peak)", target=f"≤ {RSS_TARGET_MB:g} MB at 100k"))
+    with tempfile.TemporaryDirectory(prefix="bench-start-") as folder:
+        for size in SIZES:
+            path = glossary_database(config.glossary(size), SEED, Path(folder) / f"glossary-{size}.db")
+            start_once(path)
+            runs = [start_once(path) for _ in range(mode.starts)]
+            ready_s = statistics.median(run["ready_s"] for run in runs)
+            rss = statistics.median(run["rss_mb"] for run in runs)
+            peak = max(run["peak_rss_mb"] for run in runs)
+            ready.by_size[size] = f"{ready_s:.2f} s (n={len(runs)})"
+            imports.by_size[size] = f"{statistics.median(run['imports_s'] for run in runs):.2f} s"
+            memory.by_size[size] = f"{rss:.0f} MB ({peak:.0f} MB)"
+            ready.met = ready_s <= READY_TARGET_S
+            memory.met = rss <= RSS_TARGET_MB
+            print(f"  start at {size:,} terms: ready in {ready_s:.2f} s, RSS {rss:.0f} MB", flush=True)

@@ -1,0 +1,73 @@
+"""One start of the real bot on a prepared database, in a fresh process: `python -m bench.startup DB`.
+
+A fresh process per start, so neither the time nor the memory carries anything over from other
+benchmarks (or from an earlier start: CPython keeps freed memory for reuse rather than return it).
+Prints one JSON object:
+- `imports_s`: interpreter start to the bot's modules imported (`time.perf_counter` starts at zero
+  close to process start on Linux, but this is measured from the first line of this module);
+- `ready_s`: `GlossaryBot(...)` to `on_ready`, against the fake Discord on 127.0.0.1 (the world of
+  `tests.e2e.rig`): open and migrate the database, seed check, load the index, cogs, command check;
+- `rss_mb` after ready and a full collection, `peak_rss_mb` the process's high-water mark (the fake
+  Discord lives in the same process and is included: a few MB).
+"""
+
+from __future__ import annotations
+
+import time
+
+STARTED = time.perf_counter()
+
+import asyncio  # noqa: E402 -- after the clock starts: import time is part of what is measured
+import gc  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from bot.app import GlossaryBot  # noqa: E402
+from tests.e2e.fake_discord import FAST_CLIENT_OPTIONS, FakeDiscord, running_client  # noqa: E402
+from tests.e2e.rig import START_OF_TEST_TIME, ControllableClock, populate_world, rig_settings  # noqa: E402
+
+READY_TIMEOUT_S = 120.0
+
+
+def memory_mb() -> tuple[float, float]:
+    """(current, peak) resident set size of this process, from /proc (Linux)."""
+    values: dict[str, float] = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        name, _, rest = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            values[name] = int(rest.split()[0]) / 1024
+    return values.get("VmRSS", 0.0), values.get("VmHWM", 0.0)
+
+
+async def start_once(database: Path) -> dict[str, float]:
+    imported = time.perf_counter()
+    fake = FakeDiscord()
+    populate_world(fake)
+    await fake.start()
+    try:
+        settings = rig_settings(database, log_level="WARNING")
+        began = time.perf_counter()
+        bot = GlossaryBot(settings, clock=ControllableClock(START_OF_TEST_TIME), **FAST_CLIENT_OPTIONS)
+        async with running_client(fake, bot, timeout=READY_TIMEOUT_S):
+            ready = time.perf_counter()
+            gc.collect()
+            rss, peak = memory_mb()
+            terms = len(bot.index)
+    finally:
+        await fake.stop()
+    return {
+        "imports_s": imported - STARTED,
+        "ready_s": ready - began,
+        "rss_mb": rss,
+        "peak_rss_mb": peak,
+        "terms": terms,
+    }
+
+
+def main() -> None:
+    print(json.dumps(asyncio.run(start_once(Path(sys.argv[1])))))
+
+
+if __name__ == "__main__":
+    main()
