@@ -28,7 +28,7 @@ from bot.core.pulse import (
     render_status,
 )
 from bot.core.render import Reply
-from bot.core.schedule import current_week, next_slot, parse_zone, suggest_zones
+from bot.core.schedule import MAX_HOUR, MIN_HOUR, current_week, next_slot, parse_zone, suggest_zones
 from bot.errors import NO_MENTIONS, UserFacingError
 from bot.store.pulse import PulseStore
 from bot.ui import send_reply
@@ -166,7 +166,10 @@ class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly
                 delay = LOOP_ERROR_SLEEP
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), delay)
+                # Not wait_for: on Python 3.11 it drops a cancellation that arrives as the wake-up does,
+                # and the loop would run on while cog_unload waits for it to end.
+                async with asyncio.timeout(delay):
+                    await self._wake.wait()
 
     async def _seconds_to_next_due(self) -> float:
         earliest = await self.store.earliest_due()
@@ -208,8 +211,11 @@ class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly
     ) -> None:
         guild = require_manager(interaction)
         text_channel = self._postable_channel(guild, channel.id)
-        if role is not None and role.guild.id != guild.id:
+        # Discord resolves a role option to a role of this server; an id it could not resolve arrives bare.
+        if role is not None and (not isinstance(role, discord.Role) or role.guild.id != guild.id):
             raise UserFacingError("That role isn't in this server.")
+        if not MIN_HOUR <= hour <= MAX_HOUR:  # Discord enforces the range; the check keeps a bad value out
+            raise UserFacingError(f"The hour must be between {MIN_HOUR} and {MAX_HOUR}.")
         try:
             zone = parse_zone(timezone)
         except ValueError:
