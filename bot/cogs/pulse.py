@@ -128,6 +128,12 @@ class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
 
+    async def interaction_check(self, interaction: discord.Interaction[discord.Client], /) -> bool:
+        # guild_only() tells Discord where to offer /pulse; discord.py does not check where a command came from.
+        if interaction.guild_id is None:
+            raise app_commands.NoPrivateMessage()
+        return True
+
     def _now(self) -> datetime:
         return self.bot.clock()  # looked up each time: tests replace the bot's clock
 
