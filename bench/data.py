@@ -237,10 +237,11 @@ def _typo(rng: random.Random, text: str) -> str:
 
 
 def typo_queries(glossary: Glossary, count: int, seed: int = SEED) -> list[Query]:
-    """Names with one typo (names of at least 4 letters) or two (at least 8), half each.
+    """Names with one typo or two, half each, typed with at least 4 letters for one and 8 for two.
 
-    The lengths follow `max_edits`: a person who types a five-letter word with two typos has typed another
-    word, and no matcher should guess.
+    The lengths follow the bot's `max_edits`: a person who types a five-letter word with two typos has
+    typed another word, and the bot deliberately does not guess (difflib would). The letters are counted
+    as typed, so a typo that drops one is held to it too.
     """
     rng = random.Random(seed + 7)
     known = {lookup_key(text) for text, _ in glossary.names()}
@@ -255,6 +256,8 @@ def typo_queries(glossary: Glossary, count: int, seed: int = SEED) -> list[Query
         for _ in range(edits):
             text = _typo(rng, text)
         if lookup_key(text) in known:  # the typo made another real name: not a typo any more
+            continue
+        if len(lookup_key(text)) < minimum:  # dropped letters made it too short for this many typos
             continue
         queries.append(Query(text, f"typo{edits}", term.term_id))
     return queries

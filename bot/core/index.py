@@ -30,7 +30,7 @@ from typing import Literal
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, LCSseq
 
-from bot.core.normalize import lookup_key, tokens
+from bot.core.normalize import MAX_QUERY_CHARS, lookup_key, tokens
 
 MAX_CHOICES = 25
 """Discord shows at most 25 autocomplete choices."""
@@ -49,11 +49,15 @@ DIRECT_MATCH_KEYS = {1: 8, 2: 4096}
 """With this many keys or fewer left under the walk's position (by typos left), comparing the rest of the
 query with each of them in C is cheaper than walking on letter by letter in Python."""
 LCS_FILTER_MIN_SLACK = 2
-"""`_match_range` filters keys by their common subsequence with the query only for a rest of the query longer
+"""`_match_keys` filters keys by their common subsequence with the query only for a rest of the query longer
 than this many times the typos allowed, and more keys than LCS_FILTER_MIN_KEYS."""
 LCS_FILTER_MIN_KEYS = 16
 LEAF_SCAN_KEYS = 4
 """A branch with this many keys or fewer is checked key by key; a larger one by binary search."""
+LATER_WORDS_MIN_CHARS = 4
+LATER_WORDS_MAX_NAMES = 1024
+"""Later words of at least LATER_WORDS_MIN_CHARS letters that go on in more names than this (common words
+at 100,000 terms) are not used: comparing with every one of them would cost more than the rest of a walk."""
 CHILDREN_CACHE_DEPTH = 3
 """Prefixes this short have dozens of children each, and every typo walk visits them: list them once."""
 ONE_EDIT_FROM_CHARS = 4
@@ -112,11 +116,13 @@ class _Name:
 
 @dataclass(slots=True)
 class _Walk:
-    """One typo walk: the query and what it found, and the states already walked (to skip repeats)."""
+    """One typo walk: the query and the typos it may hold, what it found, and what it already did."""
 
     query: str
-    found: set[str]
+    edits: int
+    found: set[str] = field(default_factory=set)
     seen: set[tuple[str, int, int]] = field(default_factory=set)
+    """(prefix, query position, typos left) states walked."""
 
 
 def _fit(text: str, limit: int = MAX_CHOICE_CHARS) -> str:
@@ -136,10 +142,11 @@ class GlossaryIndex:
         """The term of each key in `_sorted_keys`, at the same position."""
         self._word_suffixes: list[str] = []
         self._word_terms: list[int] = []
-        """The term of each suffix in `_word_suffixes`, at the same position."""
+        self._word_keys: list[str] = []
+        """The term, and the key of its name, of each suffix in `_word_suffixes`, at the same position."""
         self._popular_prefix_cache: dict[str, list[int]] = {}
         self._popular_word_cache: dict[str, list[int]] = {}
-        self._branch_cache: dict[str, list[tuple[str, int, int]]] = {}
+        self._branch_cache: dict[str, dict[str, tuple[int, int]]] = {}
 
     # ---- building and keeping current -------------------------------------------------------------
 
@@ -161,8 +168,9 @@ class GlossaryIndex:
         # again, which at 100,000 terms would hold the event loop for a noticeable fraction of a second.
         for entry in self._names_of[term_id]:
             self._insert_sorted(self._sorted_keys, self._key_terms, entry.key, term_id)
-        for suffix in self._suffixes_of(term_id):
-            self._insert_sorted(self._word_suffixes, self._word_terms, suffix, term_id)
+        for suffix, key in self._suffixes_of(term_id):
+            at = self._insert_sorted(self._word_suffixes, self._word_terms, suffix, term_id)
+            self._word_keys.insert(at, key)
         self._forget_rankings()
 
     def remove(self, term_id: int) -> None:
@@ -170,8 +178,9 @@ class GlossaryIndex:
             return
         for entry in self._names_of.get(term_id, []):
             self._delete_sorted(self._sorted_keys, self._key_terms, entry.key, term_id)
-        for suffix in self._suffixes_of(term_id):
-            self._delete_sorted(self._word_suffixes, self._word_terms, suffix, term_id)
+        for suffix, _ in self._suffixes_of(term_id):
+            at = self._delete_sorted(self._word_suffixes, self._word_terms, suffix, term_id)
+            del self._word_keys[at]
         self._unregister(term_id)
         self._forget_rankings()
 
@@ -184,14 +193,15 @@ class GlossaryIndex:
             for length in range(len(entry.key) + 1):
                 self._promote(self._popular_prefix_cache.get(entry.key[:length]), term_id)
         if self._popular_word_cache:
-            for suffix in self._suffixes_of(term_id):
+            for suffix, _ in self._suffixes_of(term_id):
                 for length in range(1, len(suffix) + 1):
                     self._promote(self._popular_word_cache.get(suffix[:length]), term_id)
 
-    def _suffixes_of(self, term_id: int) -> Iterator[str]:
+    def _suffixes_of(self, term_id: int) -> Iterator[tuple[str, str]]:
+        """The inner-word suffixes of the term's name, each with the name's key."""
         for entry in self._names_of.get(term_id, []):
             if not entry.is_alias:
-                yield from _inner_word_suffixes(entry.text)
+                yield from ((suffix, entry.key) for suffix in _inner_word_suffixes(entry.text))
 
     def _promote(self, ranking: list[int] | None, term_id: int) -> None:
         if ranking is None:
@@ -221,33 +231,34 @@ class GlossaryIndex:
         self._popularity.pop(term_id, None)
 
     @staticmethod
-    def _insert_sorted(texts: list[str], owners: list[int], text: str, term_id: int) -> None:
+    def _insert_sorted(texts: list[str], owners: list[int], text: str, term_id: int) -> int:
         at = bisect.bisect_left(texts, text)
         texts.insert(at, text)
         owners.insert(at, term_id)
+        return at
 
     @staticmethod
-    def _delete_sorted(texts: list[str], owners: list[int], text: str, term_id: int) -> None:
+    def _delete_sorted(texts: list[str], owners: list[int], text: str, term_id: int) -> int:
         at = bisect.bisect_left(texts, text)
-        while at < len(texts) and texts[at] == text:
-            if owners[at] == term_id:
-                del texts[at], owners[at]
-                return
+        while owners[at] != term_id:  # the same text can belong to several terms (inner-word suffixes)
             at += 1
+        del texts[at], owners[at]
+        return at
 
     def _rebuild_sorted(self) -> None:
         self._sorted_keys = sorted(self._by_key)
         by_key = self._by_key
         self._key_terms = [by_key[key].term_id for key in self._sorted_keys]
         words = [
-            (suffix, entry.term_id)
+            (suffix, entry.term_id, entry.key)
             for entry in by_key.values()
             if not entry.is_alias
             for suffix in _inner_word_suffixes(entry.text)
         ]
         words.sort()
-        self._word_suffixes = [suffix for suffix, _ in words]
-        self._word_terms = [term_id for _, term_id in words]
+        self._word_suffixes = [suffix for suffix, _, _ in words]
+        self._word_terms = [term_id for _, term_id, _ in words]
+        self._word_keys = [key for _, _, key in words]
         self._forget_rankings()
 
     def _forget_rankings(self) -> None:
@@ -283,6 +294,8 @@ class GlossaryIndex:
         return (-self._popularity.get(term_id, 0), len(name), name.casefold())
 
     def _by_popularity(self, term_ids: set[int], limit: int) -> list[int]:
+        if limit <= 0:
+            return []
         if len(term_ids) > 4 * limit:
             # Popularity alone settles most of the order and is cheap to compare: only the terms at least
             # as popular as the limit-th need the full rank key (and its string work).
@@ -295,20 +308,21 @@ class GlossaryIndex:
 
     def complete(self, text: str, limit: int = MAX_CHOICES) -> list[Choice]:
         """Up to `limit` terms for what has been typed so far, best first, each term once."""
-        key = lookup_key(text)
-        if not key:
+        words = _query_words(text)
+        if not words:
             return [self._choice(term_id, Tier.PREFIX) for term_id in self.most_popular(limit)]
-        return self._complete_key(key, limit, None)
+        return self._complete_key(words, limit, None)
 
-    def _complete_key(self, key: str, limit: int, near: dict[str, int] | None) -> list[Choice]:
+    def _complete_key(self, words: list[str], limit: int, near: dict[str, int] | None) -> list[Choice]:
         picked: dict[int, Choice] = {}
-        for choice in self._tiers(key, limit, near):
+        for choice in self._tiers(words, limit, near):
             picked.setdefault(choice.term_id, choice)
             if len(picked) >= limit:
                 break
         return list(picked.values())
 
-    def _tiers(self, key: str, limit: int, near: dict[str, int] | None) -> Iterator[Choice]:
+    def _tiers(self, words: list[str], limit: int, near: dict[str, int] | None) -> Iterator[Choice]:
+        key = "".join(words)
         exact = self._by_key.get(key)
         if exact:
             yield self._choice(exact.term_id, Tier.EXACT, exact)
@@ -320,7 +334,7 @@ class GlossaryIndex:
             yield self._choice(entry.term_id, Tier.ALIAS, entry)
         yield from (self._choice(term_id, Tier.WORD) for term_id in self._word_matches(key, limit))
         if near is None:
-            near = self._near_prefixes(key)
+            near = self._near_prefixes(words)
         yield from (self._choice(term_id, Tier.FUZZY) for term_id in self._fuzzy_terms(key, near, limit))
 
     def _choice(self, term_id: int, tier: Tier, via: _Name | None = None) -> Choice:
@@ -365,13 +379,18 @@ class GlossaryIndex:
 
     # ---- typos ------------------------------------------------------------------------------------
 
-    def _near_prefixes(self, key: str) -> dict[str, int]:
-        """Every key prefix within `max_edits(key)` typos of `key` (OSA distance), with that distance."""
+    def _near_prefixes(self, words: list[str]) -> dict[str, int]:
+        """Every key prefix within `max_edits(key)` typos of the key of `words` (OSA distance), with that
+        distance; but two typos within the first TYPO_DENSE_PREFIX letters only when later words follow."""
+        key = "".join(words)
         edits = max_edits(key)
         if len(key) < MIN_FUZZY_KEY_CHARS or edits == 0 or not self._sorted_keys:
             return {}
-        found: set[str] = set()
-        self._walk(_Walk(key, found), "", 0, len(self._sorted_keys), at=0, budget=edits, typos_from=0)
+        walk = _Walk(key, edits)
+        self._walk(walk, "", 0, len(self._sorted_keys), at=0, budget=edits, typos_from=0)
+        if edits > 1 and len(words) > 1:
+            self._match_later_words(walk, words)
+        found = walk.found
         near: dict[str, int] = {}
         for prefix in found:
             # The walk may reach a prefix by a path OSA does not allow (it edits a letter twice): re-check.
@@ -404,10 +423,10 @@ class GlossaryIndex:
                 walk.seen.add((node, position, budget))
                 branches = self._branches(node, low, high)
                 self._try_typos(walk, node, position, span=(low, high), budget=budget, branches=branches)
-                following = next((branch for branch in branches if branch[0] == typed), None)
+                following = branches.get(typed)
                 if following is None:
                     return  # no key goes on with the typed letter: only the typos tried above lead anywhere
-                node, low, high = node + typed, following[1], following[2]
+                node, (low, high) = node + typed, following
             else:  # no typo allowed here: narrowing the range is all it takes
                 node += typed
                 low, high = self._range_in(keys, node, low, high)
@@ -425,7 +444,7 @@ class GlossaryIndex:
         *,
         span: tuple[int, int],
         budget: int,
-        branches: list[tuple[str, int, int]],
+        branches: dict[str, tuple[int, int]],
     ) -> None:
         """The branches of one step: the letter typed at `position` was extra, swapped, wrong, or one is missing."""
         query = walk.query
@@ -437,7 +456,7 @@ class GlossaryIndex:
         after = TYPO_DENSE_PREFIX if position < TYPO_DENSE_PREFIX else 0
         self._walk(walk, node, *span, at=position + 1, budget=left, typos_from=after)  # a letter too many
         next_typed = query[position + 1] if position + 1 < len(query) else typed
-        for child, child_low, child_high in branches:
+        for child, (child_low, child_high) in branches.items():
             if child == typed:
                 continue  # the exact path, walked by the caller; a missing copy of it is tried one step on
             grown = node + child
@@ -450,56 +469,79 @@ class GlossaryIndex:
                 if swapped_low < swapped_high:
                     self._walk(walk, swapped, swapped_low, swapped_high, at=position + 2, budget=left, typos_from=after)
 
-    def _try_last_typo(self, walk: _Walk, node: str, position: int, branches: list[tuple[str, int, int]]) -> None:
+    def _try_last_typo(self, walk: _Walk, node: str, position: int, branches: dict[str, tuple[int, int]]) -> None:
         """`_try_typos` when this typo is the last: each branch then ends at once, so it is checked inline.
 
         Most of a walk's time is spent in these leaves. A child with few keys is checked by comparing its
-        keys in place (`startswith` at an offset builds no string); a larger one by one binary search.
+        keys in place (`startswith` at an offset builds no string); a larger one by a binary search.
         """
         query, keys, found, search = walk.query, self._sorted_keys, walk.found, bisect.bisect_left
         depth = len(node)
+        after = depth + 1
         typed = query[position]
         missing = query[position:]  # what follows a letter the person left out
         tail = query[position + 1 :]  # what follows a wrong letter, or a letter too many
         if not tail:
             found.add(node)  # the last letter was one too many
-        next_typed = tail[:1]
-        swapped = next_typed + typed + tail[1:]
-        for child, low, high in branches:
-            # (offset, text) pairs: the keys of this child that hold `text` from `offset` on are found.
-            checks: list[tuple[int, str]] = []
-            if child != typed:
-                checks += [(depth + 1, tail), (depth + 1, missing)]  # a wrong letter; a letter missing
-            if child == next_typed:
-                checks.append((depth, tail))  # a letter too many
-                if child != typed:
-                    checks.append((depth, swapped))  # two letters swapped
-            if high - low <= LEAF_SCAN_KEYS:
-                for index in range(low, high):
-                    key = keys[index]
-                    for offset, text in checks:
-                        if key.startswith(text, offset):
-                            found.add(key[: offset + len(text)])
+        elif (span := branches.get(tail[0])) is not None:
+            # A letter too many, and (unless it is a double letter) two letters swapped: both go on with
+            # the next letter typed, so both lie in its branch.
+            low, high = span
+            texts = [node + tail] if tail[0] == typed else [node + tail, node + tail[0] + typed + tail[1:]]
+            for text in texts:
+                at = search(keys, text, low, high)
+                if at < high and keys[at].startswith(text):
+                    found.add(text)
+        for child, (low, high) in branches.items():
+            if child == typed:
                 continue
-            for offset, text in checks:
-                leaf = node + child + text if offset > depth else node + text
-                at = search(keys, leaf, low, high)
-                if at < high and keys[at].startswith(leaf):
-                    found.add(leaf)
+            if high - low <= LEAF_SCAN_KEYS:  # a wrong letter, or one missing: the key goes on from `after`
+                for key in keys[low:high]:
+                    if key.startswith(tail, after):
+                        found.add(key[: after + len(tail)])
+                    if key.startswith(missing, after):
+                        found.add(key[: after + len(missing)])
+                continue
+            grown = node + child
+            for text in (grown + tail, grown + missing):
+                at = search(keys, text, low, high)
+                if at < high and keys[at].startswith(text):
+                    found.add(text)
 
     def _match_range(self, walk: _Walk, node: str, low: int, high: int, *, at: int, budget: int) -> None:
-        """Compare the rest of the query with the keys under `node` directly, in C (rapidfuzz).
+        """Compare the rest of the query (from `at`) with the keys under `node`, keys[low:high], in C."""
+        self._match_keys(walk, self._sorted_keys[low:high], node=node, at=at, budget=budget)
+
+    def _match_later_words(self, walk: _Walk, words: list[str]) -> None:
+        """Names whose words after the first are the query's: its first word may then hold both typos.
+
+        The walk does not look for two typos among the first letters (see TYPO_DENSE_PREFIX); but when the
+        later words are typed right, the names going on with them (from the inner-word suffixes) are few,
+        and comparing those few directly finds "Approximate Uncertainty" for "AA0proximate Uncertainty".
+        """
+        later = "".join(words[1:])
+        if len(later) < LATER_WORDS_MIN_CHARS:
+            return
+        low, high = self._range_in(self._word_suffixes, later)
+        if 0 < high - low <= LATER_WORDS_MAX_NAMES:
+            self._match_keys(walk, self._word_keys[low:high])
+
+    def _match_keys(
+        self, walk: _Walk, keys: list[str], *, node: str = "", at: int = 0, budget: int | None = None
+    ) -> None:
+        """Add every prefix of `keys` (which all start with `node`) that the rest of the query, from `at`,
+        reaches within `budget` typos (by default all the query may hold).
 
         A filter first, needing no slicing of keys: a key with a prefix within `budget` typos of the query
-        shares all but `budget` of the query's letters with it, in order (its longest common subsequence).
-        Then each distinct continuation of the keys that pass is compared exactly, by prefix length.
+        shares all but `budget` of its letters with it, in order (their longest common subsequence). Then
+        each distinct continuation of a plausible length of the keys that pass is compared exactly.
         """
+        budget = walk.edits if budget is None else budget
         rest = walk.query[at:]
         depth, size = len(node), len(rest)
         shortest, longest = max(size - budget, 0), size + budget
-        keys = self._sorted_keys[low:high]
         # For a short rest nearly every key would pass; for a few keys the filter costs more than it saves.
-        if size > LCS_FILTER_MIN_SLACK * budget and high - low > LCS_FILTER_MIN_KEYS:
+        if size > LCS_FILTER_MIN_SLACK * budget and len(keys) > LCS_FILTER_MIN_KEYS:
             whole = node + rest
             passed = process.extract(
                 whole, keys, scorer=LCSseq.similarity, processor=None, score_cutoff=len(whole) - budget, limit=None
@@ -518,7 +560,7 @@ class GlossaryIndex:
         ):
             walk.found.add(node + candidate)
 
-    def _branches(self, prefix: str, low: int, high: int) -> list[tuple[str, int, int]]:
+    def _branches(self, prefix: str, low: int, high: int) -> dict[str, tuple[int, int]]:
         """Each letter that follows `prefix` (whose keys are keys[low:high]) with the range it starts.
 
         Found by hopping through the range: one binary search per letter.
@@ -528,7 +570,7 @@ class GlossaryIndex:
             return cached
         keys = self._sorted_keys
         depth = len(prefix)
-        branches: list[tuple[str, int, int]] = []
+        branches: dict[str, tuple[int, int]] = {}
         position = low
         while position < high:
             key = keys[position]
@@ -537,31 +579,41 @@ class GlossaryIndex:
                 continue
             letter = key[depth]
             after = bisect.bisect_left(keys, prefix + chr(ord(letter) + 1), position, high)
-            branches.append((letter, position, after))
+            branches[letter] = (position, after)
             position = after
         if depth <= CHILDREN_CACHE_DEPTH:
             self._branch_cache[prefix] = branches
         return branches
 
     def _fuzzy_terms(self, key: str, near: dict[str, int], limit: int) -> list[int]:
-        """Terms with a name or alias starting with a near prefix: closest first, then the most popular."""
-        by_rank: dict[tuple[int, int], list[str]] = {}
+        """Terms with a name or alias starting with a near prefix: closest first, then the most popular.
+
+        Among equally close prefixes, a whole name or alias comes first, then the prefixes as long as the
+        query before longer or shorter ones: for "tempeature", the term "Temperature" before the many
+        "Temperature …" that merely start alike, and for "graph onrro" the name "Graph Noro" before
+        "Graph Entropy", as close but only by its first letters.
+        """
+        by_rank: dict[tuple[int, bool, int], list[str]] = {}
         for prefix, distance in near.items():
-            by_rank.setdefault((distance, abs(len(prefix) - len(key))), []).append(prefix)
+            rank = (distance, prefix not in self._by_key, abs(len(prefix) - len(key)))
+            by_rank.setdefault(rank, []).append(prefix)
         picked: list[int] = []
         seen: set[int] = set()
         considered = 0
         for rank in sorted(by_rank):
             if len(picked) >= limit or considered >= FUZZY_CANDIDATES:
                 break
+            prefixes = by_rank[rank]
+            considered += len(prefixes)
+            whole = {entry.term_id for prefix in prefixes if (entry := self._by_key.get(prefix))} - seen
             group: set[int] = set()
-            for prefix in by_rank[rank]:
+            for prefix in prefixes:
                 group.update(self._terms_with_prefix(prefix))
-            considered += len(by_rank[rank])
-            group -= seen
-            seen |= group
+            group -= seen | whole
+            seen |= group | whole
+            picked.extend(self._by_popularity(whole, limit - len(picked)))
             picked.extend(self._by_popularity(group, limit - len(picked)))
-        return picked
+        return picked[:limit]
 
     def _terms_with_prefix(self, prefix: str) -> list[int]:
         start, end = self._prefix_range(prefix)
@@ -573,17 +625,18 @@ class GlossaryIndex:
 
     def resolve(self, text: str) -> Resolution:
         """The one term `text` means: exact name, alias, or a clear single fuzzy winner; else suggestions."""
-        key = lookup_key(text)
+        words = _query_words(text)
+        key = "".join(words)
         if not key:
             return Resolution("miss", None, "")
         entry = self._by_key.get(key)
         if entry is not None:
             return Resolution("alias" if entry.is_alias else "exact", entry.term_id, entry.text)
-        near = self._near_prefixes(key)
+        near = self._near_prefixes(words)
         winner = self._clear_fuzzy_winner(self._near_keys(key, near))
         if winner is not None:
             return Resolution("fuzzy", winner.term_id, winner.text)
-        suggestions = tuple(choice.term_id for choice in self._complete_key(key, MAX_SUGGESTIONS, near))
+        suggestions = tuple(choice.term_id for choice in self._complete_key(words, MAX_SUGGESTIONS, near))
         return Resolution("miss", None, key, suggestions)
 
     def _near_keys(self, key: str, near: dict[str, int]) -> dict[str, int]:
@@ -606,14 +659,12 @@ class GlossaryIndex:
                 candidates.update(k for k in keys[low:high] if len(k) <= longest)
                 continue
             # Too many keys to scan: a key one letter longer opens its letter's range, one two longer the next.
-            for letter, child_low, child_high in self._branches(prefix, low, high):
-                for grandchild in (
-                    self._branches(prefix + letter, child_low, child_high) if longest > len(prefix) + 1 else []
-                ):
-                    if len(keys[grandchild[1]]) <= longest:
-                        candidates.add(keys[grandchild[1]])
+            for letter, (child_low, child_high) in self._branches(prefix, low, high).items():
                 if len(keys[child_low]) <= longest:
                     candidates.add(keys[child_low])
+                if longest > len(prefix) + 1:
+                    grandchildren = self._branches(prefix + letter, child_low, child_high).values()
+                    candidates.update(keys[first] for first, _ in grandchildren if len(keys[first]) <= longest)
         result: dict[str, int] = {}
         for candidate in candidates:
             distance = OSA.distance(key, candidate, score_cutoff=edits)
@@ -634,6 +685,11 @@ class GlossaryIndex:
         if len(ranked) > 1 and ranked[1][0] == ranked[0][0]:
             return None  # two terms equally close: let the user pick
         return ranked[0][1]
+
+
+def _query_words(text: str) -> list[str]:
+    """The words of a query as keys are made of them: `lookup_key(text) == "".join(_query_words(text))`."""
+    return tokens(text[:MAX_QUERY_CHARS])
 
 
 def _inner_word_suffixes(name: str) -> Iterator[str]:

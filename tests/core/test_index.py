@@ -178,17 +178,25 @@ def _brute_force_near(keys: list[str], query: str) -> dict[str, int]:
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=_glossary_and_query())
-@pytest.mark.parametrize("direct_match_keys", [{1: 0, 2: 0}, {1: 3, 2: 20}, {1: 10_000, 2: 10_000}])
+@pytest.mark.parametrize(
+    ("direct_match_keys", "leaf_scan_keys"),
+    [({1: 0, 2: 0}, 0), ({1: 0, 2: 0}, 1_000), ({1: 3, 2: 20}, 4), ({1: 10_000, 2: 10_000}, 4)],
+)
 def test_the_typo_walk_finds_exactly_the_prefixes_within_reach(
-    monkeypatch: pytest.MonkeyPatch, direct_match_keys: dict[int, int], case: tuple[list[str], str]
+    monkeypatch: pytest.MonkeyPatch,
+    direct_match_keys: dict[int, int],
+    leaf_scan_keys: int,
+    case: tuple[list[str], str],
 ) -> None:
     keys, query = case
-    # Whether the walk goes letter by letter or compares a range directly, it finds the same prefixes.
+    # Walking letter by letter (its last typos checked by binary search, or key by key) or comparing
+    # ranges directly, the walk finds the same prefixes.
     monkeypatch.setattr(index_module, "TYPO_DENSE_PREFIX", 0)
     monkeypatch.setattr(index_module, "DIRECT_MATCH_KEYS", direct_match_keys)
+    monkeypatch.setattr(index_module, "LEAF_SCAN_KEYS", leaf_scan_keys)
     index = GlossaryIndex.build((i, key, [], 0) for i, key in enumerate(keys))
     expected = _brute_force_near(keys, query) if len(query) >= index_module.MIN_FUZZY_KEY_CHARS else {}
-    found = index._near_prefixes(query)
+    found = index._near_prefixes([query])
     assert found.items() <= expected.items()
     for prefix, distance in expected.items():
         # The walk stops where the query ends, so a prefix reached only by adding letters after it is left
@@ -208,7 +216,7 @@ def test_two_typos_are_missed_only_within_the_first_letters(
     keys, query = case
     monkeypatch.setattr(index_module, "DIRECT_MATCH_KEYS", {1: 0, 2: 0})
     index = GlossaryIndex.build((i, key, [], 0) for i, key in enumerate(keys))
-    found = index._near_prefixes(query)
+    found = index._near_prefixes([query])
     expected = _brute_force_near(keys, query) if len(query) >= index_module.MIN_FUZZY_KEY_CHARS else {}
     assert found.items() <= expected.items()
     found = {**found, **{p: d for p, d in expected.items() if any(p[:-x] in found for x in (1, 2))}}
@@ -233,7 +241,7 @@ def test_two_typos_of_each_kind_are_found(monkeypatch: pytest.MonkeyPatch, query
     monkeypatch.setattr(index_module, "DIRECT_MATCH_KEYS", {1: 0, 2: 0})  # walk letter by letter
     keys = ["abcdeabcde", "abdddddddd", "abcdeeeeee", "bbbbbbbbbb"]
     index = GlossaryIndex.build((i, key, [], 0) for i, key in enumerate(keys))
-    assert index._near_keys(query, index._near_prefixes(query)).get("abcdeabcde") == 2
+    assert index._near_keys(query, index._near_prefixes([query])).get("abcdeabcde") == 2
 
 
 def test_one_typo_in_a_large_glossary_is_found_wherever_it_is() -> None:
@@ -286,8 +294,8 @@ def test_edits_in_place_match_a_fresh_build(operations: list[tuple[int, str, str
         rows[term_id] = (name, aliases)
     fresh = GlossaryIndex.build((term_id, name, aliases, 0) for term_id, (name, aliases) in rows.items())
     assert index._sorted_keys == fresh._sorted_keys and index._key_terms == fresh._key_terms
-    in_place = sorted(zip(index._word_suffixes, index._word_terms, strict=True))
-    assert in_place == list(zip(fresh._word_suffixes, fresh._word_terms, strict=True))
+    in_place = sorted(zip(index._word_suffixes, index._word_terms, index._word_keys, strict=True))
+    assert in_place == list(zip(fresh._word_suffixes, fresh._word_terms, fresh._word_keys, strict=True))
     for query in ["a", "zz", "abc", "cabd", "zzab", "bbbbbbbbb"]:
         assert index.complete(query) == fresh.complete(query)
         assert index.resolve(query) == fresh.resolve(query)
@@ -308,3 +316,27 @@ def test_a_query_stopping_short_of_a_name_resolves_even_under_a_large_prefix(
     index = GlossaryIndex.build([*terms, *extra])
     resolution = index.resolve("deltamod")
     assert resolution.kind == "fuzzy" and resolution.matched == winner
+
+
+def test_a_whole_name_as_close_as_longer_ones_comes_first() -> None:
+    terms = [(1, "Temperature", [], 0), *((i, f"Temperature {word}", [], 50) for i, word in enumerate("abcdefg", 2))]
+    index = GlossaryIndex.build(terms)
+    assert index.complete("tempeature")[0].term_id == 1
+    assert [choice.term_id for choice in index.complete("tempeature", limit=1)] == [1]
+    # ... and before a name that only starts alike, even one as long as the query
+    index = GlossaryIndex.build([(1, "Graph Noro", [], 0), (2, "Graph Entropy", [], 99)])
+    assert index.complete("graph onrro")[0].term_id == 1
+
+
+def test_two_typos_in_the_first_letters_are_found_when_the_later_words_are_right(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(index_module, "DIRECT_MATCH_KEYS", {1: 0, 2: 0})  # walk as in a large glossary
+    words = ["model", "learning", "network", "neural", "language", "vision", "agent", "token", "layer", "graph"]
+    names = [f"{a} {b} {c}" for a in words for b in words for c in words if len({a, b, c}) == 3]
+    index = GlossaryIndex.build([*((i, name, [], 0) for i, name in enumerate(names)), (-1, "Normalization", [], 0)])
+    target = names.index("neural network graph")
+    assert target in [choice.term_id for choice in index.complete("nneeural network graph")[:5]]
+    assert index.resolve("wural network graph").term_id == target  # "n" dropped, "e" mistyped
+    # One word only: nothing singles names out, and two typos among the first letters stay unfound.
+    assert index.resolve("mromalization").kind == "miss"
