@@ -133,17 +133,24 @@ class GlossaryIndex:
     """All names and aliases of the glossary, for fast matching. Not thread-safe; one event loop owns it."""
 
     def __init__(self) -> None:
-        self._by_key: dict[str, _Name] = {}
-        self._names_of: dict[int, list[_Name]] = {}
+        # Plain strings and ints rather than an object per name: at 100,000 terms that saves ~20 MB and
+        # a good part of the build. `_entry` assembles a `_Name` where one is wanted.
+        self._by_key: dict[str, int] = {}
+        """The term of every name and alias key."""
+        self._alias_text: dict[str, str] = {}
+        """The text of every alias, by key (a name's text is its term's display name)."""
+        self._keys_of: dict[int, tuple[str, ...]] = {}
+        """Each term's keys: its name's first (unless another term held it), then its aliases'."""
         self._display: dict[int, str] = {}
         self._popularity: dict[int, int] = {}
         self._sorted_keys: list[str] = []
         self._key_terms: list[int] = []
         """The term of each key in `_sorted_keys`, at the same position."""
-        self._word_suffixes: list[str] = []
-        self._word_terms: list[int] = []
         self._word_keys: list[str] = []
-        """The term, and the key of its name, of each suffix in `_word_suffixes`, at the same position."""
+        self._word_starts: list[int] = []
+        self._word_terms: list[int] = []
+        """Inner-word suffixes of names, sorted: suffix i is `_word_keys[i][_word_starts[i]:]` (the name's
+        key from a word on, kept as the key and an offset rather than another string), of `_word_terms[i]`."""
         self._popular_prefix_cache: dict[str, list[int]] = {}
         self._popular_word_cache: dict[str, list[int]] = {}
         self._branch_cache: dict[str, dict[str, tuple[int, int]]] = {}
@@ -154,34 +161,50 @@ class GlossaryIndex:
     def build(cls, terms: Iterable[tuple[int, str, Iterable[str], int]]) -> GlossaryIndex:
         """Build from (term_id, name, aliases, lookups) rows in one pass, sorting once."""
         index = cls()
+        words: list[tuple[str, int, str, int]] = []
         for term_id, name, aliases, lookups in terms:
-            index._register(term_id, name, aliases, lookups)
-        index._rebuild_sorted()
+            words += index._register(term_id, name, aliases, lookups)
+        index._sorted_keys = sorted(index._by_key)
+        index._key_terms = [index._by_key[key] for key in index._sorted_keys]
+        words.sort()
+        index._word_keys = [key for _, _, key, _ in words]
+        index._word_starts = [start for _, _, _, start in words]
+        index._word_terms = [term_id for _, term_id, _, _ in words]
         return index
 
     def upsert(self, term_id: int, name: str, aliases: Iterable[str], lookups: int | None = None) -> None:
         """Add a term or replace its names; keeps its popularity unless `lookups` is given."""
         popularity = self._popularity.get(term_id, 0) if lookups is None else lookups
         self.remove(term_id)
-        self._register(term_id, name, aliases, popularity)
+        words = self._register(term_id, name, aliases, popularity)
         # One edit changes a handful of keys: insert them where they belong instead of sorting everything
         # again, which at 100,000 terms would hold the event loop for a noticeable fraction of a second.
-        for entry in self._names_of[term_id]:
-            self._insert_sorted(self._sorted_keys, self._key_terms, entry.key, term_id)
-        for suffix, key in self._suffixes_of(term_id):
-            at = self._insert_sorted(self._word_suffixes, self._word_terms, suffix, term_id)
+        for key in self._keys_of[term_id]:
+            at = bisect.bisect_left(self._sorted_keys, key)
+            self._sorted_keys.insert(at, key)
+            self._key_terms.insert(at, term_id)
+        for suffix, _, key, start in words:
+            at = self._word_position(suffix)
             self._word_keys.insert(at, key)
+            self._word_starts.insert(at, start)
+            self._word_terms.insert(at, term_id)
         self._forget_rankings()
 
     def remove(self, term_id: int) -> None:
         if term_id not in self._display:
             return
-        for entry in self._names_of.get(term_id, []):
-            self._delete_sorted(self._sorted_keys, self._key_terms, entry.key, term_id)
+        for key in self._keys_of[term_id]:
+            at = bisect.bisect_left(self._sorted_keys, key)
+            del self._sorted_keys[at], self._key_terms[at]
         for suffix, _ in self._suffixes_of(term_id):
-            at = self._delete_sorted(self._word_suffixes, self._word_terms, suffix, term_id)
-            del self._word_keys[at]
-        self._unregister(term_id)
+            at = self._word_position(suffix)
+            while self._word_terms[at] != term_id:  # several names can share a suffix
+                at += 1
+            del self._word_keys[at], self._word_starts[at], self._word_terms[at]
+        for key in self._keys_of.pop(term_id):
+            del self._by_key[key]
+            self._alias_text.pop(key, None)
+        del self._display[term_id], self._popularity[term_id]
         self._forget_rankings()
 
     def record_lookup(self, term_id: int) -> None:
@@ -189,19 +212,31 @@ class GlossaryIndex:
             return
         self._popularity[term_id] += 1
         # The cached rankings of every range holding this term may now be out of order: repair just those.
-        for entry in self._names_of[term_id]:
-            for length in range(len(entry.key) + 1):
-                self._promote(self._popular_prefix_cache.get(entry.key[:length]), term_id)
+        for key in self._keys_of[term_id]:
+            for length in range(len(key) + 1):
+                self._promote(self._popular_prefix_cache.get(key[:length]), term_id)
         if self._popular_word_cache:
             for suffix, _ in self._suffixes_of(term_id):
                 for length in range(1, len(suffix) + 1):
                     self._promote(self._popular_word_cache.get(suffix[:length]), term_id)
 
-    def _suffixes_of(self, term_id: int) -> Iterator[tuple[str, str]]:
-        """The inner-word suffixes of the term's name, each with the name's key."""
-        for entry in self._names_of.get(term_id, []):
-            if not entry.is_alias:
-                yield from ((suffix, entry.key) for suffix in _inner_word_suffixes(entry.text))
+    def _suffixes_of(self, term_id: int) -> Iterator[tuple[str, int]]:
+        """The inner-word suffixes of the term's name, each with where it starts in the name's key."""
+        keys = self._keys_of[term_id]
+        if keys and keys[0] not in self._alias_text:
+            key = keys[0]
+            yield from ((key[start:], start) for start in _word_starts(tokens(self._display[term_id]), key))
+
+    def _word_suffix(self, index: int) -> str:
+        return self._word_keys[index][self._word_starts[index] :]
+
+    def _word_position(self, suffix: str) -> int:
+        return bisect.bisect_left(range(len(self._word_keys)), suffix, key=self._word_suffix)
+
+    def _word_range(self, prefix: str) -> tuple[int, int]:
+        positions = range(len(self._word_keys))
+        start = bisect.bisect_left(positions, prefix, key=self._word_suffix)
+        return start, bisect.bisect_left(positions, prefix + _AFTER_EVERY_KEY, lo=start, key=self._word_suffix)
 
     def _promote(self, ranking: list[int] | None, term_id: int) -> None:
         if ranking is None:
@@ -213,53 +248,37 @@ class GlossaryIndex:
         ranking.sort(key=self._rank_key)
         del ranking[MAX_CHOICES:]
 
-    def _register(self, term_id: int, name: str, aliases: Iterable[str], lookups: int) -> None:
+    def _register(
+        self, term_id: int, name: str, aliases: Iterable[str], lookups: int
+    ) -> list[tuple[str, int, str, int]]:
+        """Record a term's names; return its inner-word suffixes as (suffix, term, name key, start)."""
         self._display[term_id] = name
         self._popularity[term_id] = lookups
-        names = self._names_of.setdefault(term_id, [])
-        for text, is_alias in [(name, False), *((alias, True) for alias in aliases)]:
-            key = lookup_key(text)
-            if key and key not in self._by_key:  # the store guarantees uniqueness; first wins if not
-                entry = _Name(key, term_id, text, is_alias)
-                self._by_key[key] = entry
-                names.append(entry)
+        keys: list[str] = []
+        words: list[tuple[str, int, str, int]] = []
+        name_words = tokens(name)
+        # A name's words make both its key and its inner-word suffixes: split it once. (Past
+        # MAX_QUERY_CHARS the key is cut short like any query's; the store keeps names shorter.)
+        key = "".join(name_words) if len(name) <= MAX_QUERY_CHARS else lookup_key(name)
+        if key and key not in self._by_key:  # the store guarantees uniqueness; first wins if not
+            self._by_key[key] = term_id
+            keys.append(key)
+            words = [(key[start:], term_id, key, start) for start in _word_starts(name_words, key)]
+        for alias in aliases:
+            key = lookup_key(alias)
+            if key and key not in self._by_key:
+                self._by_key[key] = term_id
+                self._alias_text[key] = alias
+                keys.append(key)
+        self._keys_of[term_id] = tuple(keys)
+        return words
 
-    def _unregister(self, term_id: int) -> None:
-        for entry in self._names_of.pop(term_id, []):
-            del self._by_key[entry.key]
-        self._display.pop(term_id, None)
-        self._popularity.pop(term_id, None)
-
-    @staticmethod
-    def _insert_sorted(texts: list[str], owners: list[int], text: str, term_id: int) -> int:
-        at = bisect.bisect_left(texts, text)
-        texts.insert(at, text)
-        owners.insert(at, term_id)
-        return at
-
-    @staticmethod
-    def _delete_sorted(texts: list[str], owners: list[int], text: str, term_id: int) -> int:
-        at = bisect.bisect_left(texts, text)
-        while owners[at] != term_id:  # the same text can belong to several terms (inner-word suffixes)
-            at += 1
-        del texts[at], owners[at]
-        return at
-
-    def _rebuild_sorted(self) -> None:
-        self._sorted_keys = sorted(self._by_key)
-        by_key = self._by_key
-        self._key_terms = [by_key[key].term_id for key in self._sorted_keys]
-        words = [
-            (suffix, entry.term_id, entry.key)
-            for entry in by_key.values()
-            if not entry.is_alias
-            for suffix in _inner_word_suffixes(entry.text)
-        ]
-        words.sort()
-        self._word_suffixes = [suffix for suffix, _, _ in words]
-        self._word_terms = [term_id for _, term_id, _ in words]
-        self._word_keys = [key for _, _, key in words]
-        self._forget_rankings()
+    def _entry(self, key: str) -> _Name | None:
+        term_id = self._by_key.get(key)
+        if term_id is None:
+            return None
+        alias = self._alias_text.get(key)
+        return _Name(key, term_id, self._display[term_id] if alias is None else alias, alias is not None)
 
     def _forget_rankings(self) -> None:
         self._popular_prefix_cache.clear()
@@ -279,8 +298,7 @@ class GlossaryIndex:
 
     def term_for(self, text: str) -> int | None:
         """The term whose name or alias is exactly `text` (normalised), if any."""
-        entry = self._by_key.get(lookup_key(text))
-        return entry.term_id if entry else None
+        return self._by_key.get(lookup_key(text))
 
     def most_popular(self, limit: int = MAX_CHOICES) -> list[int]:
         if limit <= MAX_CHOICES:
@@ -323,7 +341,7 @@ class GlossaryIndex:
 
     def _tiers(self, words: list[str], limit: int, near: dict[str, int] | None) -> Iterator[Choice]:
         key = "".join(words)
-        exact = self._by_key.get(key)
+        exact = self._entry(key)
         if exact:
             yield self._choice(exact.term_id, Tier.EXACT, exact)
         prefixed = self._prefix_entries(key)
@@ -358,7 +376,7 @@ class GlossaryIndex:
             # A short prefix can match a large share of the glossary: rank it once and reuse.
             popular = self._popular_in_range(self._popular_prefix_cache, key, self._key_terms, start, end)
             return [self._best_name(term_id) for term_id in popular]
-        return [self._by_key[k] for k in self._sorted_keys[start:end] if k != key]
+        return [entry for k in self._sorted_keys[start:end] if k != key and (entry := self._entry(k))]
 
     def _popular_in_range(
         self, cache: dict[str, list[int]], prefix: str, owners: list[int], start: int, end: int
@@ -369,10 +387,12 @@ class GlossaryIndex:
         return cached
 
     def _best_name(self, term_id: int) -> _Name:
-        return self._names_of[term_id][0]
+        entry = self._entry(self._keys_of[term_id][0])
+        assert entry is not None  # every key of a term is in _by_key
+        return entry
 
     def _word_matches(self, key: str, limit: int) -> list[int]:
-        start, end = self._range_in(self._word_suffixes, key)
+        start, end = self._word_range(key)
         if end - start > PREFIX_SCAN_LIMIT:
             return self._popular_in_range(self._popular_word_cache, key, self._word_terms, start, end)
         return self._by_popularity(set(self._word_terms[start:end]), limit)
@@ -522,7 +542,7 @@ class GlossaryIndex:
         later = "".join(words[1:])
         if len(later) < LATER_WORDS_MIN_CHARS:
             return
-        low, high = self._range_in(self._word_suffixes, later)
+        low, high = self._word_range(later)
         if 0 < high - low <= LATER_WORDS_MAX_NAMES:
             self._match_keys(walk, self._word_keys[low:high])
 
@@ -605,7 +625,7 @@ class GlossaryIndex:
                 break
             prefixes = by_rank[rank]
             considered += len(prefixes)
-            whole = {entry.term_id for prefix in prefixes if (entry := self._by_key.get(prefix))} - seen
+            whole = {term_id for prefix in prefixes if (term_id := self._by_key.get(prefix)) is not None} - seen
             group: set[int] = set()
             for prefix in prefixes:
                 group.update(self._terms_with_prefix(prefix))
@@ -629,7 +649,7 @@ class GlossaryIndex:
         key = "".join(words)
         if not key:
             return Resolution("miss", None, "")
-        entry = self._by_key.get(key)
+        entry = self._entry(key)
         if entry is not None:
             return Resolution("alias" if entry.is_alias else "exact", entry.term_id, entry.text)
         near = self._near_prefixes(words)
@@ -676,7 +696,7 @@ class GlossaryIndex:
         """The name or alias closest to the query as a whole, if no other term is as close."""
         best: dict[int, tuple[int, _Name]] = {}
         for candidate, distance in near.items():
-            entry = self._by_key.get(candidate)
+            entry = self._entry(candidate)
             if entry is not None and (entry.term_id not in best or distance < best[entry.term_id][0]):
                 best[entry.term_id] = (distance, entry)
         if not best:
@@ -692,8 +712,15 @@ def _query_words(text: str) -> list[str]:
     return tokens(text[:MAX_QUERY_CHARS])
 
 
-def _inner_word_suffixes(name: str) -> Iterator[str]:
-    """Keys starting at each word after the first, so "supervised" finds "Self-Supervised Learning"."""
-    words = tokens(name)
-    for start in range(1, len(words)):
-        yield "".join(words[start:])
+def _word_starts(words: list[str], key: str) -> Iterator[int]:
+    """Where each word after the first starts in `key`, so "supervised" finds "Self-Supervised Learning".
+
+    `key` is the words joined (or, for a name cut at MAX_QUERY_CHARS, a prefix of that): suffixes past its
+    end are left out.
+    """
+    start = 0
+    for word in words[:-1]:
+        start += len(word)
+        if start >= len(key):
+            return
+        yield start
