@@ -247,6 +247,9 @@ HOSTILE_FILES = [
     (".csv", b"\xff\xfe\x00t\x00e\x00r\x00m\x00"),
     (".yml", b"\t- term: tab indented\n"),
     (".yaml", b"--- []\n--- []\n"),
+    (".csv", b"\xef\xbb\xbf"),  # a byte-order mark and nothing else
+    (".json", b'[{"term": "a;b", "definition": ";", "related": [""]}]'),  # an empty name can't go through CSV
+    (".yaml", b"- {term: t, definition: d, aliases: [' ']}\n"),
 ]
 
 
@@ -298,6 +301,7 @@ def any_glossary_file() -> st.SearchStrategy[tuple[str, bytes]]:
 
 
 @sizes()
+@pytest.mark.filterwarnings("ignore::bs4.MarkupResemblesLocatorWarning")  # HTML cells that look like a URL
 def test_any_glossary_file_imports_cleanly_or_fails_with_import_failed(tmp_path: Path, examples: int) -> None:
     name = f"glossary files ({examples})"
 
@@ -477,6 +481,7 @@ async def database_problems(database: Database) -> list[str]:
 
 
 @sizes(120)
+@pytest.mark.filterwarnings("ignore::bs4.MarkupResemblesLocatorWarning")
 def test_whatever_parses_applies_to_the_store_and_leaves_it_intact(
     tmp_path: Path, runner: asyncio.Runner, examples: int
 ) -> None:

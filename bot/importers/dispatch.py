@@ -22,7 +22,8 @@ def _first_line(path: Path) -> str:
             head = handle.read(SNIFF_BYTES)
     except OSError as error:
         raise fail(path, f"cannot be read ({error.strerror or error})") from error
-    return head.decode("utf-8-sig", errors="replace").splitlines()[0] if head.strip() else ""
+    lines = head.decode("utf-8-sig", errors="replace").splitlines()  # none at all for a lone byte-order mark
+    return lines[0] if lines else ""
 
 
 def detect_format(path: Path) -> Format:

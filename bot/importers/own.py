@@ -74,7 +74,7 @@ def _entry_from_fields(fields: Mapping[str, object], *, lists_as_text: bool) -> 
         if lists_as_text:
             cell = text(name)
             return tuple(part.strip() for part in cell.split(LIST_SEPARATOR) if part.strip())
-        return _attempt(problems, lambda: text_list(fields.get(name), name), ())
+        return _attempt(problems, lambda: listed_names(fields.get(name), name), ())
 
     entry = Entry(
         term=text("term", required=True),
@@ -86,6 +86,14 @@ def _entry_from_fields(fields: Mapping[str, object], *, lists_as_text: bool) -> 
         url=text("url") or None,
     )
     return (None, problems) if problems else (entry, [])
+
+
+def listed_names(value: object, name: str) -> tuple[str, ...]:
+    """A JSON/YAML list of names; a blank one is an error (CSV has no way to write it)."""
+    names = text_list(value, name)
+    if not all(names):
+        raise FieldError(f"the {name} list holds an empty name")
+    return names
 
 
 def _with_origin(entry: Entry, path: Path, location: str) -> Entry:

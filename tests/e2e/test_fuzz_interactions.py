@@ -184,19 +184,20 @@ class Guard:
         self.outcomes[outcome(result)] += 1
         if result.type in (4, 5, 7):
             message = await result.final_message()
-            self._check_reply(result, message)
+            # An update (7) keeps the visibility of the message the button is on; a new answer must be private.
+            self._check_reply(result, message, new=result.type != 7)
         for followup in result.followup_messages:
-            self._check_reply(result, followup)
+            self._check_reply(result, followup, new=True)
         if result.type == 8:
             assert len(result.choices) <= 25
         return result
 
-    def _check_reply(self, result: InteractionResult, message: JSON) -> None:
+    def _check_reply(self, result: InteractionResult, message: JSON, *, new: bool) -> None:
         content = str(message.get("content") or "")
         assert GENERIC_FAILURE not in content, f"{result!r}: an unhandled exception reached the user"
         if not message.get("embeds") and not message.get("components"):
             flags = int(message.get("flags") or 0)
-            assert flags & 64, f"{result!r}: a bare text answer must be ephemeral: {content[:200]!r}"
+            assert flags & 64 or not new, f"{result!r}: a bare text answer must be ephemeral: {content[:200]!r}"
             assert len(content) <= SHORT_ANSWER, f"{result!r}: {len(content)} characters is not short"
 
     async def world(self) -> None:
