@@ -39,10 +39,29 @@ def start_once(database: Path) -> dict[str, float]:
     return result
 
 
+def breakdown(database: Path) -> dict[str, float]:
+    finished = subprocess.run(
+        [sys.executable, "-m", "bench.startup", "--breakdown", str(database)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT_S,
+        check=False,
+    )
+    if finished.returncode != 0:
+        raise RuntimeError(f"the breakdown failed:\n{finished.stderr[-3000:]}")
+    result: dict[str, float] = json.loads(finished.stdout.strip().splitlines()[-1])
+    return result
+
+
 def run(mode: Mode, report: Report) -> None:
     ready = report.add(Row("Start", "GlossaryBot() to on_ready, median", target=f"≤ {READY_TARGET_S:g} s at 100k"))
     imports = report.add(Row("Start", "… plus interpreter start and imports before it"))
+    steps = report.add(
+        Row("Start", "… of which: index_rows() / GlossaryIndex.build / the term spotter (SpottedIndex less index)")
+    )
     memory = report.add(Row("Memory", "RSS after ready (peak)", target=f"≤ {RSS_TARGET_MB:g} MB at 100k"))
+    parts = report.add(Row("Memory", "… RSS added by: imports / index_rows() / GlossaryIndex / the term spotter"))
     with tempfile.TemporaryDirectory(prefix="bench-start-") as folder:
         for size in SIZES:
             path = glossary_database(config.glossary(size), SEED, Path(folder) / f"glossary-{size}.db")
@@ -56,4 +75,12 @@ def run(mode: Mode, report: Report) -> None:
             memory.by_size[size] = f"{rss:.0f} MB ({peak:.0f} MB)"
             ready.met = ready_s <= READY_TARGET_S
             memory.met = rss <= RSS_TARGET_MB
+            part = breakdown(path)
+            spotter_s = part["spotted_s"] - part["index_s"]
+            steps.by_size[size] = f"{part['rows_s']:.2f} / {part['index_s']:.2f} / {spotter_s:.2f} s"
+            spotter_mb = part["rss_spotted_mb"] - part["rss_index_mb"]
+            parts.by_size[size] = (
+                f"{part['rss_imports_mb']:.0f} / {part['rss_rows_mb']:.0f} / {part['rss_index_mb']:.0f} / "
+                f"{spotter_mb:.0f} MB"
+            )
             print(f"  start at {size:,} terms: ready in {ready_s:.2f} s, RSS {rss:.0f} MB", flush=True)

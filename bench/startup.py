@@ -1,4 +1,5 @@
-"""One start of the real bot on a prepared database, in a fresh process: `python -m bench.startup DB`.
+"""One start of the real bot on a prepared database, in a fresh process: `python -m bench.startup DB`
+(or `python -m bench.startup --breakdown DB`: the steps of the index's part, timed one by one).
 
 A fresh process per start, so neither the time nor the memory carries anything over from other
 benchmarks (or from an earlier start: CPython keeps freed memory for reuse rather than return it).
@@ -65,7 +66,50 @@ async def start_once(database: Path) -> dict[str, float]:
     }
 
 
+async def breakdown(database: Path) -> dict[str, float]:
+    """What the index part of the start is made of, step by step, with the RSS each step adds.
+
+    The bot builds a `SpottedIndex`: the matching index plus the term spotter of "Explain terms". Here the
+    two are built apart (the spotter's share is the spotted index's cost less the plain index's).
+    """
+    from bot.core.index import GlossaryIndex
+    from bot.core.spotted_index import SpottedIndex
+    from bot.store.db import Database
+    from bot.store.glossary import GlossaryStore
+
+    gc.collect()
+    steps: dict[str, float] = {"rss_imports_mb": memory_mb()[0]}
+    store_database = await Database.open(database)
+    try:
+        started = time.perf_counter()
+        rows = await GlossaryStore(store_database).index_rows()
+        steps["rows_s"] = time.perf_counter() - started
+        gc.collect()
+        steps["rss_rows_mb"] = memory_mb()[0] - steps["rss_imports_mb"]
+        before = memory_mb()[0]
+        started = time.perf_counter()
+        index = GlossaryIndex.build(rows)
+        steps["index_s"] = time.perf_counter() - started
+        gc.collect()
+        steps["rss_index_mb"] = memory_mb()[0] - before
+        del index
+        gc.collect()
+        before = memory_mb()[0]
+        started = time.perf_counter()
+        spotted = SpottedIndex.build(rows)
+        steps["spotted_s"] = time.perf_counter() - started
+        gc.collect()
+        steps["rss_spotted_mb"] = memory_mb()[0] - before
+        steps["terms"] = len(spotted)
+    finally:
+        await store_database.close()
+    return steps
+
+
 def main() -> None:
+    if sys.argv[1] == "--breakdown":
+        print(json.dumps(asyncio.run(breakdown(Path(sys.argv[2])))))
+        return
     print(json.dumps(asyncio.run(start_once(Path(sys.argv[1])))))
 
 
