@@ -39,6 +39,8 @@ MIN_LOOP_SLEEP = 1.0
 MAX_LOOP_SLEEP = 60.0
 """The loop wakes at least this often, so a changed clock or a new subscription is noticed."""
 LOOP_ERROR_SLEEP = 30.0
+UNLOAD_WAIT_SECONDS = 5.0
+"""How long unloading waits for the delivery loop to unwind after cancelling it."""
 HISTORY_SCAN = 50
 """Recent messages searched for our own post when a crash left a delivery unconfirmed."""
 SEND_TIMEOUT = 30.0
@@ -144,9 +146,11 @@ class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly
     async def cog_unload(self) -> None:
         if self._loop_task:
             self._loop_task.cancel()
-            # Wait for it to unwind, so a delivery's transaction rolls back before the bot closes the database.
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop_task
+            # Wait for it to unwind, so a delivery's transaction rolls back before the bot closes the
+            # database; bounded, so a loop that somehow missed the cancellation cannot hold up the stop.
+            await asyncio.wait({self._loop_task}, timeout=UNLOAD_WAIT_SECONDS)
+            if not self._loop_task.done():
+                log.warning("the pulse loop did not stop within %.0f s of its cancellation", UNLOAD_WAIT_SECONDS)
 
     async def seed_points(self) -> None:
         path = self.bot.settings.pulse_seed_path
