@@ -33,8 +33,13 @@ class Entry:
 
 
 def is_valid_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in {"http", "https"} and bool(parts.netloc) and len(url) <= MAX_URL_CHARS
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError on a malformed port, as a browser would refuse it
+    except ValueError:  # e.g. an unclosed IPv6 bracket: "https://[example.org"
+        return False
+    has_space = any(char.isspace() for char in url)
+    return parts.scheme in {"http", "https"} and bool(parts.hostname) and not has_space and len(url) <= MAX_URL_CHARS
 
 
 def _length_problem(label: str, value: str, limit: int) -> str | None:
