@@ -187,6 +187,7 @@ def pipe_csv_files(draw: st.DrawFn) -> bytes:
                 "<script>alert(1)</script><img src=x onerror=alert(1)>",
                 "<p>" * 50,
                 "<table><tr><td>1</td></tr></table>",
+                '<a href="http://[x">unclosed IPv6</a> <img src="https://[y" alt="z">',
             ]
         ),
     )
@@ -248,6 +249,8 @@ HOSTILE_FILES = [
     (".yml", b"\t- term: tab indented\n"),
     (".yaml", b"--- []\n--- []\n"),
     (".csv", b"\xef\xbb\xbf"),  # a byte-order mark and nothing else
+    (".csv", b'Front|Back\nfoo|<a href="http://[x">bar</a> <img src="https://[y" alt="z">\n'),
+    (".yaml", b"- {term: t, definition: d, url: 'https://[example.org/x'}\n"),
     (".json", b'[{"term": "a;b", "definition": ";", "related": [""]}]'),  # an empty name can't go through CSV
     (".yaml", b"- {term: t, definition: d, aliases: [' ']}\n"),
 ]

@@ -113,22 +113,31 @@ def _unwrap_latex(html: str) -> str:
     return LATEX.sub(code, html)
 
 
+def _web_link(url: str) -> str | None:
+    """`url` made absolute against the glossary's page, if it is a web link (a malformed one is not)."""
+    try:
+        absolute = urljoin(GLOSSARY_URL, url.strip())
+        return absolute if urlsplit(absolute).scheme in URL_SCHEMES else None
+    except ValueError:  # e.g. an unclosed IPv6 bracket: "http://[x"
+        return None
+
+
 def _prepare(html: str) -> tuple[BeautifulSoup, list[tuple[str, str]]]:
     """Parse the row's HTML and rewrite what Discord cannot show; returns the glossary links too."""
     soup = BeautifulSoup(_unwrap_latex(html), "html.parser")
     links: list[tuple[str, str]] = []
     for anchor in soup.find_all("a"):
-        href = urljoin(GLOSSARY_URL, str(anchor.get("href") or "").strip())
-        if urlsplit(href).scheme not in URL_SCHEMES or not anchor.get_text(strip=True):
-            anchor.unwrap()  # javascript:, mailto:, empty duplicates of the next link
+        href = _web_link(str(anchor.get("href") or ""))
+        if href is None or not anchor.get_text(strip=True):
+            anchor.unwrap()  # javascript:, mailto:, malformed, empty duplicates of the next link
             continue
         anchor.attrs = {"href": href}
         page, fragment = urldefrag(href)
         if fragment and page.rstrip("/") == GLOSSARY_URL.rstrip("/"):
             links.append((fragment, _collapse(anchor.get_text(" "))))
     for image in soup.find_all("img"):
-        src = urljoin(GLOSSARY_URL, str(image.get("src") or "").strip())
-        if urlsplit(src).scheme in URL_SCHEMES:
+        src = _web_link(str(image.get("src") or ""))
+        if src is not None:
             # Embeds show no inline images; a link still lets a reader open the figure.
             link = soup.new_tag("a", href=src)
             link.string = str(image.get("alt") or "").strip() or "figure"

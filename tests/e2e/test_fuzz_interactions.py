@@ -25,7 +25,6 @@ import asyncio
 import concurrent.futures
 import contextlib
 import logging
-import re
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
@@ -69,7 +68,6 @@ FUZZ_SETTINGS: dict[str, Any] = {
     "deadline": None,
     "suppress_health_check": list(HealthCheck),
 }
-UNESCAPED_MENTION = re.compile(r"(?<!\\)@(everyone|here)")
 
 
 def sizes(quick: int = QUICK) -> pytest.MarkDecorator:
@@ -366,15 +364,20 @@ week = st.one_of(
     st.text(max_size=12),
 )
 
+category = st.one_of(st.sampled_from(["-", "Inference", "Training", "x" * 65]), short_text)
+url = st.one_of(
+    st.sampled_from(["-", "https://example.org/q", "http://a.b/c?d=e"]),
+    st.sampled_from(["javascript:alert(1)", "http://", "https://[example.org/x", "http://a.b:99999/", "x" * 600]),
+    text,
+)
 
-class Where:
-    """Who acts and where: our server, another server, or a DM."""
 
-    GUILD_USERS = (MEMBER_ID, EDITOR_ID, MANAGER_ID, OWNER_ID)
+GUILD_USERS = (MEMBER_ID, EDITOR_ID, MANAGER_ID, OWNER_ID)
+"""Our server's members: no rights, an editor, a manager (Manage Server), the owner (both)."""
 
 
 @st.composite
-def actor(draw: st.DrawFn, users: tuple[int, ...] = Where.GUILD_USERS, away: int = 2) -> dict[str, Any]:
+def actor(draw: st.DrawFn, users: tuple[int, ...] = GUILD_USERS, away: int = 2) -> dict[str, Any]:
     """Keyword arguments for the fake's user actions: one of `users` in our server, or (about `away` times
     in 5) the member of another server, or one of `users` in a DM."""
     place = draw(st.sampled_from(["guild"] * (5 - away) + ["other", "dm"] * away))
@@ -447,7 +450,7 @@ PULSE_COMMANDS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
         {"figure": short_text, "headline": text},
         optional={
             "detail": text,
-            "source_url": st.one_of(text, st.just("https://x.y/z")),
+            "source_url": st.one_of(text, url),
             "week": week,
             "rank": big_int,
         },
@@ -491,12 +494,6 @@ form_values = st.fixed_dictionaries(
         "aliases": st.lists(st.one_of(short_text, st.sampled_from(KNOWN_TERMS)), max_size=4).map(", ".join),
         "related": st.lists(st.one_of(short_text, st.sampled_from(KNOWN_TERMS)), max_size=4).map("; ".join),
     },
-)
-category = st.one_of(st.sampled_from(["-", "Inference", "Training", "x" * 65]), short_text)
-url = st.one_of(
-    st.sampled_from(["-", "https://example.org/q", "http://a.b/c?d=e"]),
-    st.sampled_from(["javascript:alert(1)", "http://", "x" * 600, "https://" + "x" * 600]),
-    text,
 )
 
 
@@ -664,8 +661,10 @@ digits = st.integers(0, 10**19 - 1).map(str)
 
 
 @st.composite
-def custom_id(draw: st.DrawFn, term_ids: list[int], clicker: int) -> str:
-    owner = draw(st.one_of(st.just(clicker), st.sampled_from([MEMBER_ID, EDITOR_ID, 0, 10**20 - 1]), digits))
+def custom_id(draw: st.DrawFn, term_ids: list[int], user: int) -> str:
+    """Our templates with any ids (the user's own, someone else's, absurd), near misses of them, a timed-out
+    view's random id, and anything at all."""
+    owner = draw(st.one_of(st.just(user), st.sampled_from([MEMBER_ID, EDITOR_ID, 0, 10**20 - 1]), digits))
     term_id = draw(st.one_of(st.sampled_from(term_ids), st.sampled_from([0, 10**19 - 1, 2**63 - 1, 2**63]), digits))
     forged = draw(
         st.sampled_from(
@@ -702,7 +701,7 @@ async def test_forged_stale_and_foreign_buttons(error_log: ErrorLog, rig: Rig, e
         if where == "other":
             channel, user = OTHER_CHANNEL_ID, OTHER_MEMBER_ID
         else:
-            user = draw(st.sampled_from(Where.GUILD_USERS))
+            user = draw(st.sampled_from(GUILD_USERS))
             channel = int(rig.fake.dm_channel_for(user)["id"]) if where == "dm" else CHANNEL_ID
         return channel, user, draw(custom_id(term_ids, user))
 
@@ -792,3 +791,13 @@ async def test_subscribe_refuses_an_unresolved_role_and_an_impossible_hour(
     result = await rig.fake.slash("pulse subscribe", options, user_id=MANAGER_ID, guild_id=GUILD_ID)
     assert result.ephemeral and result.content == refusal
     assert await rig.bot.database.fetch_value("SELECT count(*) FROM subscriptions") == 0
+
+
+async def test_malformed_links_are_refused_not_raised(error_log: ErrorLog, rig: Rig) -> None:
+    bad = "https://[example.org/x"  # an unclosed IPv6 bracket: urlsplit raises on it
+    added = await rig.fake.slash("glossary add", {"url": bad}, user_id=EDITOR_ID, guild_id=GUILD_ID)
+    assert added.ephemeral and added.content.startswith("Not saved: the URL")
+    point = {"figure": "1", "headline": "h", "week": "2027-W01", "source_url": bad}
+    refused = await rig.fake.slash("pulse add", point, user_id=EDITOR_ID, guild_id=GUILD_ID)
+    assert refused.ephemeral and "source_url is not an http(s) link" in refused.content
+    assert error_log.take() == []
