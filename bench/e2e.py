@@ -3,7 +3,7 @@
 Both run in this one process and event loop, so "interactions a second" are what one core sustains for
 bot and fake together (the fake's payload validation is off here: the e2e tests check payloads). A
 ticker task sleeps 5 ms at a time and records how late it wakes: the loop's lag, i.e. the longest time
-anything held the event loop.
+anything held the event loop (see LagTicker for telling that from the machine's other load).
 
 1. Throughput: autocomplete interactions (the keystroke mix) and `/define` interactions (names, aliases,
    typos), a fixed number of each with a fixed number in flight; rate, latency (dispatch to callback, as
@@ -56,26 +56,36 @@ FRIDAY_9_UTC = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 WEEK = "2026-W48"
 READY_TIMEOUT_S = 120.0
 USER_EVERY_S = 0.25
+SETTLE_S = 2.0
 
 
 class LagTicker:
-    """Sleeps `TICK_S` at a time and keeps the worst lateness of its wake-ups."""
+    """Sleeps `TICK_S` at a time and keeps the worst lateness of its wake-ups.
+
+    `worst` is wall-clock lateness. On a shared machine that includes time the process was not running at
+    all (other processes had the cores), so `worst_held` counts only lateness the event loop's own thread
+    spent on the CPU: at most the CPU time it used while the ticker slept. That is the loop being held by
+    this process's work, which is what the target is about; both are reported.
+    """
 
     def __init__(self) -> None:
         self.worst = 0.0
+        self.worst_held = 0.0
         self._task: asyncio.Task[None] | None = None
 
     async def _run(self) -> None:
-        clock = time.perf_counter
+        clock, cpu = time.perf_counter, time.thread_time
         while True:
-            expected = clock() + TICK_S
+            expected, cpu_before = clock() + TICK_S, cpu()
             await asyncio.sleep(TICK_S)
-            self.worst = max(self.worst, clock() - expected)
+            late = clock() - expected
+            self.worst = max(self.worst, late)
+            self.worst_held = max(self.worst_held, min(late, cpu() - cpu_before))
 
     async def reset(self) -> None:
         """Start a new measurement, once a tick delayed by whatever ran before (setup) has come in."""
         await asyncio.sleep(3 * TICK_S)
-        self.worst = 0.0
+        self.worst = self.worst_held = 0.0
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[LagTicker]:
@@ -155,11 +165,11 @@ async def _throughput(mode: Mode, database: Path, report: Report) -> None:
             await burst(keystrokes[:50], autocomplete(fake))  # warm-up
             await ticker.reset()
             typing = await burst(keystrokes, autocomplete(fake))
-            typing_lag = ticker.worst
+            typing_lag = (ticker.worst_held, ticker.worst)
             queries = [query.text for query in define_queries(LARGEST, mode.e2e_defines)]
             await ticker.reset()
             looking_up = await burst(queries, define(fake))
-            define_lag = ticker.worst
+            define_lag = (ticker.worst_held, ticker.worst)
     finally:
         await fake.stop()
     for name, result, lag in (("autocomplete", typing, typing_lag), ("/define", looking_up, define_lag)):
@@ -174,16 +184,17 @@ async def _throughput(mode: Mode, database: Path, report: Report) -> None:
                 },
             )
         )
+        held, wall = lag
         report.add(
             Row(
                 "End to end",
-                f"event loop's worst lag while {name} is hammered",
-                {LARGEST: format_ms(lag)},
+                f"event loop held while {name} is hammered: worst (wall-clock lateness, with other processes)",
+                {LARGEST: f"{format_ms(held)} ({format_ms(wall)})"},
                 target=f"≤ {format_ms(LAG_TARGET_S)}",
-                met=lag <= LAG_TARGET_S,
+                met=held <= LAG_TARGET_S,
             )
         )
-        print(f"  e2e {name}: {result.rate:,.0f}/s, worst loop lag {format_ms(lag)}", flush=True)
+        print(f"  e2e {name}: {result.rate:,.0f}/s, loop held {format_ms(held)} ({format_ms(wall)})", flush=True)
 
 
 def _subscribe_channels(database: Path, channels: Sequence[tuple[int, int]]) -> None:
@@ -206,6 +217,8 @@ def _subscribe_channels(database: Path, channels: Sequence[tuple[int, int]]) -> 
 @dataclass
 class BroadcastResult:
     total: float
+    first: float
+    """Seconds from the post falling due to the first message."""
     sent: int
     hits: dict[str, int]
     repeated: dict[str, int]
@@ -229,10 +242,9 @@ def _broadcast_world(mode: Mode, database: Path) -> tuple[FakeDiscord, list[tupl
     return fake, channels
 
 
-async def _a_user_meanwhile(fake: FakeDiscord, latencies: list[float]) -> None:
+async def _a_user_meanwhile(fake: FakeDiscord, texts: list[str], latencies: list[float]) -> None:
     """Autocomplete and /define every USER_EVERY_S; an unanswered one is recorded as infinitely late."""
     rng = random.Random(SEED + 31)
-    texts = [query.text for query in define_queries(LARGEST, 200)]
     while True:
         text = rng.choice(texts)
         for send in (autocomplete(fake), define(fake)):
@@ -243,6 +255,7 @@ async def _a_user_meanwhile(fake: FakeDiscord, latencies: list[float]) -> None:
 
 async def _run_broadcast(mode: Mode, database: Path) -> BroadcastResult:
     fake, channels = _broadcast_world(mode, database)
+    texts = [query.text for query in define_queries(LARGEST, 200)]  # before the clock starts: it takes a while
     await fake.start()
     ticker = LagTicker()
     latencies: list[float] = []
@@ -250,6 +263,7 @@ async def _run_broadcast(mode: Mode, database: Path) -> BroadcastResult:
         async with bot_on(fake, database) as bot, ticker.running():
             pulse = cast(Pulse, bot.get_cog("Pulse"))
             pulse.broadcaster.pacer = Pacer(mode.broadcast_limit)  # the settings allow at most 50/s
+            await asyncio.sleep(SETTLE_S)  # the delivery loop's round at start (nothing due yet) is over
             fake.rate_limit_hits.clear()
             seen = len(fake.requests)
             await ticker.reset()
@@ -257,7 +271,7 @@ async def _run_broadcast(mode: Mode, database: Path) -> BroadcastResult:
             cast(ControllableClock, bot.clock).now = FRIDAY_9_UTC
             pulse.wake()
             deadline = started + 2 * mode.broadcast_channels / mode.broadcast_limit + 60
-            person = asyncio.create_task(_a_user_meanwhile(fake, latencies), name="bench-user")
+            person = asyncio.create_task(_a_user_meanwhile(fake, texts, latencies), name="bench-user")
             try:
                 # The store has no "all sent" event to wait for: reading one count every 250 ms is cheap.
                 while time.monotonic() < deadline and await pulse.store.sent_count(WEEK) < len(channels):  # noqa: ASYNC110
@@ -267,7 +281,7 @@ async def _run_broadcast(mode: Mode, database: Path) -> BroadcastResult:
                 with contextlib.suppress(asyncio.CancelledError):
                     await person
             sent = await pulse.store.sent_count(WEEK)
-            lag = ticker.worst
+            lag = ticker.worst_held
     finally:
         await fake.stop()
     posted = [
@@ -277,6 +291,7 @@ async def _run_broadcast(mode: Mode, database: Path) -> BroadcastResult:
     ]
     return BroadcastResult(
         total=(max(posted) if posted else time.monotonic()) - started,
+        first=(min(posted) if posted else time.monotonic()) - started,
         sent=sent,
         hits=dict(fake.rate_limit_hits),
         repeated=fake.repeated_429s(),
@@ -294,7 +309,10 @@ def _report_broadcast(mode: Mode, result: BroadcastResult, report: Report) -> No
         Row(
             "Broadcast",
             f"weekly post, {mode.broadcast_channels:,} channels at {mode.broadcast_limit}/s: total (floor), sent",
-            {LARGEST: f"{result.total:.1f} s ({floor:.0f} s, {result.total / floor:.3f}×); {result.sent:,} sent"},
+            {
+                LARGEST: f"{result.total:.1f} s ({floor:.0f} s, {result.total / floor:.3f}×), the first after "
+                f"{result.first:.2f} s; {result.sent:,} sent"
+            },
             target=f"≤ {BROADCAST_SLACK}× floor, all sent",
             met=result.total <= floor * BROADCAST_SLACK and result.sent == mode.broadcast_channels,
         )
@@ -311,10 +329,10 @@ def _report_broadcast(mode: Mode, result: BroadcastResult, report: Report) -> No
     report.add(
         Row(
             "Broadcast",
-            "a user's /define and autocomplete meanwhile: worst (median) latency, unanswered; loop lag",
+            "a user's /define and autocomplete meanwhile: worst (median) latency, unanswered; loop held",
             {
                 LARGEST: f"{format_ms(worst)} ({format_ms(typical)}, n={len(result.user_latencies)}), "
-                f"{result.unanswered} unanswered; lag {format_ms(result.lag)}"
+                f"{result.unanswered} unanswered; loop held {format_ms(result.lag)}"
             },
             target=f"≤ {DEADLINE_S:g} s",
             met=bool(result.user_latencies) and worst <= DEADLINE_S and not result.unanswered,

@@ -1,7 +1,7 @@
 """Start to ready, and memory, per glossary size: each start a fresh process (see bench/startup.py).
 
-A first, unmeasured start per database lets the bot do what only a first start does (record the synced
-command set) and warms the OS file cache, as for a restart after a deploy.
+In full mode a first, unmeasured start per database lets the bot do what only a first start does (record
+the synced command set) and warms the OS file cache, as for a restart after a deploy.
 """
 
 from __future__ import annotations
@@ -65,7 +65,8 @@ def run(mode: Mode, report: Report) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-start-") as folder:
         for size in SIZES:
             path = glossary_database(config.glossary(size), SEED, Path(folder) / f"glossary-{size}.db")
-            start_once(path)
+            if mode.prime_start:
+                start_once(path)
             runs = [start_once(path) for _ in range(mode.starts)]
             ready_s = statistics.median(run["ready_s"] for run in runs)
             rss = statistics.median(run["rss_mb"] for run in runs)

@@ -41,6 +41,9 @@ EMPTY_WEEK_RECHECK = timedelta(minutes=10)
 PACER_MARGIN_S = 0.05
 """How much longer than Discord's one second the pacer spreads a second's worth of requests over: room for
 requests to draw closer between leaving the bot and reaching Discord (the broadcast takes 5% longer)."""
+PACER_CATCH_UP_S = 0.1
+"""How far behind its planned times the pacer may fall and still catch up, by sending the next requests
+sooner (the window still holds): what a busy event loop costs it now and then, not a long stall."""
 RETRY_BASE = timedelta(seconds=30)
 RETRY_CAP = timedelta(minutes=30)
 
@@ -78,9 +81,10 @@ class Pacer:
     Discord (and the e2e fake) count requests as they arrive, over a sliding second. A request leaves here
     a little before it arrives, and by a varying amount (the event loop is busy with other work too), so
     pacing at exactly `rate` would cross the limit whenever two requests draw close on the way. The margin
-    absorbs that variation: `rate` requests take at least `window + margin`. The times counted are those at
-    which `wait` actually returned: after a stall of the event loop, the waiters that piled up go out
-    spaced again, never in a burst.
+    absorbs that variation: `rate` requests take at least `window + margin`. That is checked against the
+    times `wait` actually returned, so after a stall of the event loop the waiters that piled up catch up
+    only as far as the window allows. The even spacing follows the planned times, so being a little late
+    now and then does not slow the whole broadcast down.
     """
 
     def __init__(
@@ -98,6 +102,7 @@ class Pacer:
         self._clock = clock
         self._sleep = sleep
         self._sent: deque[float] = deque(maxlen=self.per_window)
+        self._next = 0.0
         self._lock = asyncio.Lock()
 
     async def wait(self) -> None:
@@ -105,13 +110,15 @@ class Pacer:
         async with self._lock:
             while True:
                 now = self._clock()
-                earliest = self._sent[-1] + self.interval if self._sent else now
+                slot = self._next if self._sent else now
                 if len(self._sent) == self.per_window:
-                    earliest = max(earliest, self._sent[0] + self.window)
-                if now >= earliest:
+                    slot = max(slot, self._sent[0] + self.window)
+                if now >= slot:
                     break
-                await self._sleep(earliest - now)
+                await self._sleep(slot - now)
             self._sent.append(now)
+            # Late by a few slots, the next ones may follow sooner; after a longer stall, start afresh.
+            self._next = max(slot, now - PACER_CATCH_UP_S) + self.interval
 
 
 @dataclass

@@ -45,7 +45,27 @@ async def test_no_window_holds_more_than_the_rate_even_after_a_stall() -> None:
     assert granted == sorted(granted)
     for first, last in zip(granted, granted[RATE:], strict=False):
         assert last - first >= 1.0 + PACER_MARGIN_S - 1e-9
-    assert min(b - a for a, b in itertools.pairwise(granted)) >= pacer.interval - 1e-9
+
+
+async def test_requests_are_evenly_spaced_when_nothing_stalls() -> None:
+    time = SimulatedTime()
+    pacer = Pacer(RATE, clock=time.clock, sleep=time.sleep)
+    granted = await grant_times(pacer, time, [(200, 0.0)])
+    gaps = [later - earlier for earlier, later in itertools.pairwise(granted)]
+    assert min(gaps) >= pacer.interval - 1e-9 and max(gaps) <= pacer.interval + 1e-9
+
+
+async def test_a_late_sender_does_not_slow_the_whole_broadcast() -> None:
+    # Each sender holds the loop a little after its turn (as a busy event loop would): the pace keeps to
+    # its planned times and catches up, rather than adding every delay to every later request.
+    time = SimulatedTime()
+    pacer = Pacer(RATE, clock=time.clock, sleep=time.sleep)
+    granted: list[float] = []
+    for number in range(1001):
+        await pacer.wait()
+        granted.append(time.now)
+        time.now += pacer.interval * (0.9 if number % 3 == 0 else 0.3)
+    assert granted[-1] - granted[0] <= 1000 / RATE * (1 + PACER_MARGIN_S) + pacer.interval
 
 
 async def test_the_pace_costs_no_more_than_the_margin() -> None:
