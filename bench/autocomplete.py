@@ -198,4 +198,19 @@ def run(mode: Mode, report: Report) -> dict[int, GlossaryIndex]:
         index = indexes[size] = _build(mode, size, rows)
         rows.warm.met = _time_keystrokes(mode, size, index, rows)
         rows.vs_difflib.met, rows.vs_rapidfuzz.met, rows.recall.met = _against_baselines(mode, size, index, rows)
+    report.notes.append(
+        "Autocomplete: queries are what the text box holds after a keystroke: a prefix of a name (half), an "
+        "alias as typed (a quarter), or a name with one or two typos (a quarter; two only with 8+ letters as "
+        "typed, as `max_edits` allows). The baselines search every name and alias, case-folded beforehand: "
+        "`difflib.get_close_matches(q, names, n=25)` (cutoff 0.6) and `rapidfuzz.process.extract(q, names, "
+        "limit=25)` (WRatio); ours is `GlossaryIndex.complete(q)` (25 choices, tiered). Recall: the meant term "
+        "among the first five distinct terms offered."
+    )
+    if not rows.warm.met:
+        report.notes.append(
+            "Autocomplete p99: the slowest keystrokes are texts of 8+ letters, where two typos are allowed and "
+            "the typo walk branches at each letter into the letters that follow there (most of all one typo in "
+            "the first three letters with another later). The median by kind shows which kinds pay for it. On a "
+            "shared machine the tail also holds other processes' time: compare the load average above."
+        )
     return indexes

@@ -344,7 +344,18 @@ def _report_broadcast(mode: Mode, result: BroadcastResult, report: Report) -> No
     )
 
 
+NOTE = (
+    "End to end: the bot (discord.py, cogs, SQLite) and the fake Discord share one process and event loop, "
+    "so rates are what one core does for both; the fake's payload validation is off here (tests/e2e checks "
+    'payloads). "Loop held" is how late a 5 ms ticker woke, counting only time the loop\'s thread was on the '
+    "CPU; in brackets, plain wall-clock lateness, which on a shared machine includes other processes' turns. "
+    "The broadcast runs at the fake's global limit with the bot's pacer set to the same rate (the settings "
+    "allow at most 50/s); total is from the post falling due to the last message the fake accepted."
+)
+
+
 def run(mode: Mode, report: Report) -> None:
+    report.notes.append(NOTE)
     with tempfile.TemporaryDirectory(prefix="bench-e2e-") as folder:
         glossary = config.glossary(LARGEST)
         database = glossary_database(glossary, SEED, Path(folder) / "throughput.db")

@@ -85,3 +85,12 @@ def run(mode: Mode, report: Report) -> None:
                 f"{spotter_mb:.0f} MB"
             )
             print(f"  start at {size:,} terms: ready in {ready_s:.2f} s, RSS {rss:.0f} MB", flush=True)
+    if not ready.met or not memory.met:
+        report.notes.append(
+            f"Start and memory at {size:,} terms: the database read (`GlossaryStore.index_rows`), the matching "
+            f'index (`GlossaryIndex.build`) and the term spotter of "Explain terms" (`TermSpotter`, which '
+            f"`SpottedIndex.build` fills and builds at start) take {part['rows_s']:.2f} s, {part['index_s']:.2f} s "
+            f"and {spotter_s:.2f} s, and add {part['rss_rows_mb']:.0f} MB, {part['rss_index_mb']:.0f} MB and "
+            f"{spotter_mb:.0f} MB to the {part['rss_imports_mb']:.0f} MB the imports take. The spotter alone is "
+            "most of both budgets; the rows are read whole before either is built."
+        )
