@@ -40,7 +40,7 @@ from bot.store.pulse import PulseStore
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SEED = REPO_ROOT / "data" / "glossary.yaml"
 SUFFIXES = (".csv", ".json", ".yaml", ".yml", ".txt", "")
-EXAMPLES = 250
+EXAMPLES = 300
 SOAK_EXAMPLES = 1500
 CASES: Counter[str] = Counter()
 FUZZ_SETTINGS: dict[str, Any] = {

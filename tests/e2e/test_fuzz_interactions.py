@@ -55,7 +55,7 @@ from tests.e2e.rig import (
 
 T = TypeVar("T")
 
-QUICK = 150
+QUICK = 200
 """Generated cases per test in the default run (all fuzz tests together stay well under 40 s)."""
 SOAK = 1500
 CASE_TIMEOUT = 30.0
