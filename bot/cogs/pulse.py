@@ -224,6 +224,8 @@ class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly
         # Discord resolves a role option to a role of this server; an id it could not resolve arrives bare.
         if role is not None and (not isinstance(role, discord.Role) or role.guild.id != guild.id):
             raise UserFacingError("That role isn't in this server.")
+        if role is not None and role.is_default():  # pinging the whole server weekly is never what was meant
+            raise UserFacingError("Pick a specific role to mention, not @everyone, or leave the role out.")
         if not MIN_HOUR <= hour <= MAX_HOUR:  # Discord enforces the range; the check keeps a bad value out
             raise UserFacingError(f"The hour must be between {MIN_HOUR} and {MAX_HOUR}.")
         try:

@@ -71,7 +71,7 @@ async def test_the_friday_post_lands_exactly_once(rig: Rig) -> None:
     await subscribe(rig, role=ROLE_ID)
     await move_clock(rig, FRIDAY_9_UTC - timedelta(minutes=1))
     await move_clock(rig, FRIDAY_9_UTC)
-    await rig.fake.wait_until(lambda: len(pulse_posts(rig.fake, CHANNEL_ID)) == 1, what="the Friday post")
+    await rig.fake.wait_until(lambda: len(pulse_posts(rig.fake, CHANNEL_ID)) == 1, what="the Friday post", timeout=15)
     for minutes in (1, 30, 120):
         await move_clock(rig, FRIDAY_9_UTC + timedelta(minutes=minutes))
     await rig.restart()
@@ -85,7 +85,7 @@ async def test_the_friday_post_lands_exactly_once(rig: Rig) -> None:
 async def test_the_role_is_the_only_mention_allowed(rig: Rig) -> None:
     await subscribe(rig, role=ROLE_ID)
     await move_clock(rig, FRIDAY_9_UTC)
-    await rig.fake.wait_until(lambda: len(pulse_posts(rig.fake, CHANNEL_ID)) == 1, what="the Friday post")
+    await rig.fake.wait_until(lambda: len(pulse_posts(rig.fake, CHANNEL_ID)) == 1, what="the Friday post", timeout=15)
     [post] = pulse_posts(rig.fake, CHANNEL_ID)
     assert post["content"] == f"<@&{ROLE_ID}>"
     assert post["mention_roles"] == [str(ROLE_ID)] and post["mentions"] == [] and not post["mention_everyone"]
@@ -213,3 +213,9 @@ async def test_leaving_a_server_disables_its_subscriptions(rig: Rig) -> None:
 async def _disabled(rig: Rig) -> bool:
     subscription = await pulse_cog(rig).store.subscription(CHANNEL_ID)
     return subscription is not None and not subscription.enabled
+
+
+async def test_everyone_is_not_accepted_as_the_role(rig: Rig) -> None:
+    result = await subscribe(rig, role=GUILD_ID)  # the @everyone role's id is the guild's id
+    assert result.ephemeral and "@everyone" in result.content
+    assert await rig.bot.database.fetch_value("SELECT count(*) FROM subscriptions") == 0
