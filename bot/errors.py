@@ -7,6 +7,7 @@ every interaction leaves one log line: what, who, outcome, latency.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -102,3 +103,14 @@ async def answer_error(interaction: discord.Interaction[discord.Client], error: 
             await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
     except discord.HTTPException:
         log.warning("could not tell user %s about the failure of interaction %s", interaction.user.id, interaction.id)
+
+
+async def run_guarded(interaction: discord.Interaction[discord.Client], action: Callable[[], Awaitable[None]]) -> None:
+    """Run a persistent button's work. discord.py only logs errors of dynamic items, so here a failure
+    still reaches the user as a short ephemeral message, and every outcome gets its log line."""
+    try:
+        await action()
+    except Exception as error:
+        await answer_error(interaction, error)
+    else:
+        log_outcome(interaction, "ok")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 
 from bot.core.render import ButtonSpec, ButtonStyle, Reply, render_gone, render_term
-from bot.errors import NO_MENTIONS, answer_error, log_outcome
+from bot.errors import NO_MENTIONS, run_guarded
 
 if TYPE_CHECKING:
     from bot.app import GlossaryBot
@@ -64,13 +64,7 @@ class TermButton(
         return cls(int(match["term_id"]), int(match["owner_id"]))
 
     async def callback(self, interaction: discord.Interaction[discord.Client]) -> None:
-        # discord.py only logs errors of dynamic items; the user must still get an answer.
-        try:
-            await self._open(interaction)
-        except Exception as error:
-            await answer_error(interaction, error)
-        else:
-            log_outcome(interaction, "ok")
+        await run_guarded(interaction, lambda: self._open(interaction))
 
     async def _open(self, interaction: discord.Interaction[discord.Client]) -> None:
         bot = cast("GlossaryBot", interaction.client)

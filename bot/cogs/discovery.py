@@ -23,7 +23,7 @@ from bot.core.render_discovery import (
     render_search,
 )
 from bot.core.search import MAX_CARRIED_QUERY_CHARS, MAX_SEARCH_INPUT_CHARS, parse_query
-from bot.errors import NO_MENTIONS, UserFacingError, answer_error, log_outcome
+from bot.errors import NO_MENTIONS, UserFacingError, run_guarded
 from bot.store.search import SearchStore
 from bot.ui import MAX_SNOWFLAKE_DIGITS, build_view, send_reply
 
@@ -76,13 +76,7 @@ class SearchPageButton(
         return cls(int(match["page"]), int(match["owner_id"]), match["query"])
 
     async def callback(self, interaction: discord.Interaction[discord.Client]) -> None:
-        # discord.py only logs errors of dynamic items; the user must still get an answer.
-        try:
-            await self._turn(interaction)
-        except Exception as error:
-            await answer_error(interaction, error)
-        else:
-            log_outcome(interaction, "ok")
+        await run_guarded(interaction, lambda: self._turn(interaction))
 
     async def _turn(self, interaction: discord.Interaction[discord.Client]) -> None:
         bot = cast("GlossaryBot", interaction.client)
