@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -12,7 +11,7 @@ from bot.cogs.glossary import MODAL_TITLE_LIMIT, NOT_AN_EDITOR
 from bot.core.entry import Entry
 from bot.core.schedule import iso_week_of
 from tests.e2e.fake_discord import InteractionResult, find_component
-from tests.e2e.rig import EDITOR_ID, GUILD_ID, MEMBER_ID, OWNER_ID, Rig
+from tests.e2e.rig import EDITOR_ID, GUILD_ID, MEMBER_ID, OWNER_ID, Rig, eventually
 
 FORM_INPUTS = ("name", "definition", "explanation", "aliases", "related")
 NEW_TERM = {
@@ -238,8 +237,8 @@ async def test_stats_show_lookups_and_misses(rig: Rig) -> None:
     for _ in range(2):
         await rig.define("ChatGPT")
     await rig.define("quantum banana")
-    # Lookups are counted by the wall clock's week (GlossaryBot.count_lookup), so read stats at that time.
-    rig.clock.now = datetime.now(UTC)
+    # Lookups and misses are written just after the answer: wait for them before reading the stats.
+    await eventually(lambda: _counted(rig))
     stats = await glossary(rig, "stats")
     assert stats.ephemeral
     fields = {field["name"]: field["value"] for field in stats.embeds[0]["fields"]}
@@ -266,3 +265,9 @@ async def test_an_explanation_too_long_for_the_form_is_kept_when_left_empty(rig:
     view = await rig.bot.load_term(term_id)
     assert view is not None and view.description == long_text.strip()
     assert view.definition == "How loss falls as compute grows."
+
+
+async def _counted(rig: Rig) -> bool:
+    lookups = await rig.bot.database.fetch_value("SELECT lookups FROM terms WHERE name = 'ChatGPT'")
+    misses = await rig.bot.database.fetch_value("SELECT count(*) FROM misses")
+    return lookups == 2 and misses == 1
