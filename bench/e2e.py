@@ -162,24 +162,16 @@ def define(fake: FakeDiscord) -> Callable[[str], Awaitable[InteractionResult]]:
     return send
 
 
-async def _throughput(mode: Mode, database: Path, report: Report) -> None:
-    fake = FakeDiscord(validate=False)
-    populate_world(fake)
-    await fake.start()
-    ticker = LagTicker()
-    try:
-        async with bot_on(fake, database), ticker.running():
-            keystrokes = [query.text for query in config.keystrokes(LARGEST, mode.e2e_autocompletes)]
-            await burst(keystrokes[:50], autocomplete(fake), fake)  # warm-up
-            await ticker.reset()
-            typing = await burst(keystrokes, autocomplete(fake), fake)
-            typing_lag = (ticker.worst_held, ticker.worst)
-            queries = [query.text for query in define_queries(LARGEST, mode.e2e_defines)]
-            await ticker.reset()
-            looking_up = await burst(queries, define(fake), fake)
-            define_lag = (ticker.worst_held, ticker.worst)
-    finally:
-        await fake.stop()
+async def _throughput(mode: Mode, fake: FakeDiscord, ticker: LagTicker, report: Report) -> None:
+    keystrokes = [query.text for query in config.keystrokes(LARGEST, mode.e2e_autocompletes)]
+    queries = [query.text for query in define_queries(LARGEST, mode.e2e_defines)]
+    await burst(keystrokes[:50], autocomplete(fake), fake)  # warm-up
+    await ticker.reset()
+    typing = await burst(keystrokes, autocomplete(fake), fake)
+    typing_lag = (ticker.worst_held, ticker.worst)
+    await ticker.reset()
+    looking_up = await burst(queries, define(fake), fake)
+    define_lag = (ticker.worst_held, ticker.worst)
     for name, result, lag in (("autocomplete", typing, typing_lag), ("/define", looking_up, define_lag)):
         latency = summarize(result.latencies)
         report.add(
@@ -261,37 +253,31 @@ async def _a_user_meanwhile(fake: FakeDiscord, texts: list[str], latencies: list
         await asyncio.sleep(USER_EVERY_S)
 
 
-async def _run_broadcast(mode: Mode, database: Path) -> BroadcastResult:
-    fake, channels = _broadcast_world(mode, database)
-    texts = [query.text for query in define_queries(LARGEST, 200)]  # before the clock starts: it takes a while
-    await fake.start()
-    ticker = LagTicker()
+async def _broadcast(
+    mode: Mode, fake: FakeDiscord, bot: GlossaryBot, ticker: LagTicker, channels: Sequence[tuple[int, int]]
+) -> BroadcastResult:
+    texts = [query.text for query in define_queries(LARGEST, 200)]
     latencies: list[float] = []
+    pulse = cast(Pulse, bot.get_cog("Pulse"))
+    pulse.broadcaster.pacer = Pacer(mode.broadcast_limit)  # the settings allow at most 50/s
+    await asyncio.sleep(SETTLE_S)  # the delivery loop's round at start (nothing due yet) is over
+    fake.rate_limit_hits.clear()
+    seen = len(fake.requests)
+    await ticker.reset()
+    started = time.monotonic()
+    cast(ControllableClock, bot.clock).now = FRIDAY_9_UTC
+    pulse.wake()
+    deadline = started + 2 * mode.broadcast_channels / mode.broadcast_limit + 60
+    person = asyncio.create_task(_a_user_meanwhile(fake, texts, latencies), name="bench-user")
     try:
-        async with bot_on(fake, database) as bot, ticker.running():
-            pulse = cast(Pulse, bot.get_cog("Pulse"))
-            pulse.broadcaster.pacer = Pacer(mode.broadcast_limit)  # the settings allow at most 50/s
-            await asyncio.sleep(SETTLE_S)  # the delivery loop's round at start (nothing due yet) is over
-            fake.rate_limit_hits.clear()
-            seen = len(fake.requests)
-            await ticker.reset()
-            started = time.monotonic()
-            cast(ControllableClock, bot.clock).now = FRIDAY_9_UTC
-            pulse.wake()
-            deadline = started + 2 * mode.broadcast_channels / mode.broadcast_limit + 60
-            person = asyncio.create_task(_a_user_meanwhile(fake, texts, latencies), name="bench-user")
-            try:
-                # The store has no "all sent" event to wait for: reading one count every 250 ms is cheap.
-                while time.monotonic() < deadline and await pulse.store.sent_count(WEEK) < len(channels):  # noqa: ASYNC110
-                    await asyncio.sleep(0.25)
-            finally:
-                person.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await person
-            sent = await pulse.store.sent_count(WEEK)
-            lag = ticker.worst_held
+        # The store has no "all sent" event to wait for: reading one count every 250 ms is cheap.
+        while time.monotonic() < deadline and await pulse.store.sent_count(WEEK) < len(channels):  # noqa: ASYNC110
+            await asyncio.sleep(0.25)
     finally:
-        await fake.stop()
+        person.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await person
+    sent = await pulse.store.sent_count(WEEK)
     posted = [
         request.time
         for request in fake.requests[seen:]
@@ -305,8 +291,21 @@ async def _run_broadcast(mode: Mode, database: Path) -> BroadcastResult:
         repeated=fake.repeated_429s(),
         user_latencies=[latency for latency in latencies if latency != float("inf")],
         unanswered=sum(latency == float("inf") for latency in latencies),
-        lag=lag,
+        lag=ticker.worst_held,
     )
+
+
+async def _end_to_end(mode: Mode, database: Path, report: Report) -> BroadcastResult:
+    """One bot in one world (with the subscribed channels): throughput first, then the Friday post."""
+    fake, channels = _broadcast_world(mode, database)
+    await fake.start()
+    ticker = LagTicker()
+    try:
+        async with bot_on(fake, database) as bot, ticker.running():
+            await _throughput(mode, fake, ticker, report)
+            return await _broadcast(mode, fake, bot, ticker, channels)
+    finally:
+        await fake.stop()
 
 
 def _report_broadcast(mode: Mode, result: BroadcastResult, report: Report) -> None:
@@ -365,8 +364,5 @@ NOTE = (
 def run(mode: Mode, report: Report) -> None:
     report.notes.append(NOTE)
     with tempfile.TemporaryDirectory(prefix="bench-e2e-") as folder:
-        glossary = config.glossary(LARGEST)
-        database = glossary_database(glossary, SEED, Path(folder) / "throughput.db")
-        asyncio.run(_throughput(mode, database, report))
-        database = glossary_database(glossary, SEED, Path(folder) / "broadcast.db")
-        _report_broadcast(mode, asyncio.run(_run_broadcast(mode, database)), report)
+        database = glossary_database(config.glossary(LARGEST), SEED, Path(folder) / "e2e.db")
+        _report_broadcast(mode, asyncio.run(_end_to_end(mode, database, report)), report)
