@@ -70,3 +70,21 @@ def test_running_without_a_token_prints_a_one_line_hint_and_exits_2(tmp_path: Pa
 def test_a_bad_setting_stops_the_start_with_its_name(tmp_path: Path) -> None:
     result = run_bot(tmp_path, DISCORD_TOKEN="x", DEV_GUILD_ID="not-a-number")
     assert result.returncode == 2 and "DEV_GUILD_ID" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_define_piped_into_head_exits_quietly(tmp_path: Path) -> None:
+    """Scripts read the entry's name from the first line; closing the pipe early is not an error."""
+    environment = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(REPO_ROOT)}
+    environment["SEED_PATH"] = str(REPO_ROOT / "data" / "glossary.yaml")
+    command = f"'{sys.executable}' -m bot define 'self supervised learning' | head -1"
+    result = subprocess.run(
+        ["bash", "-o", "pipefail", "-c", command],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.stdout == "Self-Supervised Learning\n"
+    assert "Traceback" not in result.stderr and result.returncode == 0
