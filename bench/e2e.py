@@ -115,8 +115,9 @@ class Burst:
 async def burst(items: Sequence[str], send: Callable[[str], Awaitable[InteractionResult]], fake: FakeDiscord) -> Burst:
     """Send every item, `IN_FLIGHT` at a time; collect each interaction's latency.
 
-    The fake's records of each finished interaction are dropped as it goes: Discord's bookkeeping does not
-    live in the bot's process, and here it would leave the garbage collector a growing heap to walk.
+    The fake's records of each finished interaction (and the message it posted) are dropped as it goes:
+    Discord's bookkeeping does not live in the bot's process, and here it would leave the garbage collector
+    a growing heap to walk.
     """
     pending = iter(items)
     latencies: list[float] = []
@@ -127,6 +128,11 @@ async def burst(items: Sequence[str], send: Callable[[str], Awaitable[Interactio
         for item in pending:
             result = await send(item)
             fake.interactions.pop(result.token, None)
+            if result.original_id is not None:  # the reply /define posted (silently: no MESSAGE_DELETE)
+                message = fake.messages.pop(result.original_id, None)
+                posted = fake.channel_messages.get(int(message["channel_id"]), []) if message else []
+                if result.original_id in posted:  # not when ephemeral
+                    posted.remove(result.original_id)
             if len(fake.requests) > KEPT_REQUESTS:
                 fake.requests.clear()
             if result.latency is None:
@@ -185,13 +191,14 @@ async def _throughput(mode: Mode, fake: FakeDiscord, ticker: LagTicker, report: 
             )
         )
         held, wall = lag
+        targeted = name == "autocomplete"  # the target is about typing; /define's figure is for comparison
         report.add(
             Row(
                 "End to end",
                 f"event loop held while {name} is hammered: worst (wall-clock lateness, with other processes)",
                 {LARGEST: f"{format_ms(held)} ({format_ms(wall)})"},
-                target=f"≤ {format_ms(LAG_TARGET_S)}",
-                met=held <= LAG_TARGET_S,
+                target=f"≤ {format_ms(LAG_TARGET_S)}" if targeted else "",
+                met=held <= LAG_TARGET_S if targeted else None,
             )
         )
         print(f"  e2e {name}: {result.rate:,.0f}/s, loop held {format_ms(held)} ({format_ms(wall)})", flush=True)
@@ -260,7 +267,6 @@ async def _broadcast(
     latencies: list[float] = []
     pulse = cast(Pulse, bot.get_cog("Pulse"))
     pulse.broadcaster.pacer = Pacer(mode.broadcast_limit)  # the settings allow at most 50/s
-    await asyncio.sleep(SETTLE_S)  # the delivery loop's round at start (nothing due yet) is over
     fake.rate_limit_hits.clear()
     seen = len(fake.requests)
     await ticker.reset()
@@ -302,6 +308,7 @@ async def _end_to_end(mode: Mode, database: Path, report: Report) -> BroadcastRe
     ticker = LagTicker()
     try:
         async with bot_on(fake, database) as bot, ticker.running():
+            await asyncio.sleep(SETTLE_S)  # the delivery loop's round at start (nothing due yet) is over
             await _throughput(mode, fake, ticker, report)
             return await _broadcast(mode, fake, bot, ticker, channels)
     finally:
@@ -357,7 +364,9 @@ NOTE = (
     'payloads). "Loop held" is how late a 5 ms ticker woke, counting only time the loop\'s thread was on the '
     "CPU; in brackets, plain wall-clock lateness, which on a shared machine includes other processes' turns. "
     "The broadcast runs at the fake's global limit with the bot's pacer set to the same rate (the settings "
-    "allow at most 50/s); total is from the post falling due to the last message the fake accepted."
+    "allow at most 50/s); total is from the post falling due to the last message the fake accepted. The "
+    "worst holds of the loop are full garbage collections: each /define reply's buttons stay alive for their "
+    "timeout, so a burst of /define leaves more for the collector to walk than typing does."
 )
 
 

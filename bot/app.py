@@ -84,6 +84,12 @@ class GlossaryBot(commands.Bot):
         await self.sync_commands()
         self._watch_external_changes.start()
 
+    async def on_ready(self) -> None:
+        # The guilds' channels, roles and members came with READY and the GUILD_CREATEs, after the index
+        # was frozen (see reload_index): freeze them too. With 10,000 channels cached, each full garbage
+        # collection held the event loop 60-90 ms. (The next reload collects whatever this kept as garbage.)
+        gc.freeze()
+
     async def close(self) -> None:
         self._watch_external_changes.cancel()
         await super().close()  # unloads the cogs (the pulse loop stops), closes the gateway and HTTP

@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 
+RESCHEDULE_CHUNK = 100
+"""Subscriptions rescheduled between two turns of the event loop at start."""
 MAX_CONCURRENT_SENDS = 25
 """Sends in flight at once; the pacer, not this, bounds the request rate."""
 BATCH_SIZE = 500
@@ -163,10 +165,13 @@ class Broadcaster:
         """Recompute every enabled subscription's next post (at start: settings or zone rules may differ)."""
         now = self.clock()
         subscriptions = await self.store.enabled_subscriptions()
-        for subscription in subscriptions:
+        for number, subscription in enumerate(subscriptions, 1):
             week, due = self.schedule_after(subscription, subscription.last_week, now)
             if (week, due) != (subscription.next_week, subscription.next_due_at):
                 await self.store.reschedule(subscription.channel_id, week, due)
+            if number % RESCHEDULE_CHUNK == 0:
+                # Computing a slot takes tens of microseconds: 10,000 in a row held the event loop ~0.6 s.
+                await asyncio.sleep(0)
         return len(subscriptions)
 
     async def run_due(self) -> BroadcastReport:
