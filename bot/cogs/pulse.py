@@ -164,6 +164,9 @@ class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly
         await self.bot.wait_until_ready()
         await self.broadcaster.reschedule_all()
         while not self.bot.is_closed():
+            # Cleared before the round, not after: a wake-up that arrives during the round (a new
+            # subscription, a moved clock) must start another round instead of being lost.
+            self._wake.clear()
             try:
                 report = await self.broadcaster.run_due()
                 if report.sent or report.disabled or report.retrying:
@@ -174,7 +177,6 @@ class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly
             except Exception:
                 log.exception("pulse delivery round failed; trying again shortly")
                 delay = LOOP_ERROR_SLEEP
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 # Not wait_for: on Python 3.11 it drops a cancellation that arrives as the wake-up does,
                 # and the loop would run on while cog_unload waits for it to end.
