@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bench import autocomplete, define, e2e, start
 from bench.config import FULL, QUICK
-from bench.report import Report, load_average
+from bench.report import Report
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 AREAS = ("autocomplete", "define", "start", "e2e")
@@ -33,9 +33,7 @@ def main() -> None:
         start.run(mode, report)
     if "e2e" in areas:
         e2e.run(mode, report)
-    report.notes.append(
-        f"The whole run took {time.perf_counter() - began:.0f} s; load average at the end: {load_average()}."
-    )
+    report.notes.append(f"The whole run took {time.perf_counter() - began:.0f} s.")
     print()
     print(report.table())
     if arguments.only is None:

@@ -14,6 +14,13 @@ from bench.data import SIZES
 PACKAGES = ("discord.py", "aiosqlite", "aiohttp", "rapidfuzz", "pyahocorasick", "pydantic")
 
 
+def load_average() -> str:
+    try:
+        return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 @dataclass
 class Row:
     area: str
@@ -31,6 +38,7 @@ class Report:
     mode: str
     rows: list[Row] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    load_at_start: str = field(default_factory=load_average)
 
     def add(self, row: Row) -> Row:
         self.rows.append(row)
@@ -56,7 +64,7 @@ class Report:
             "",
             "## Machine",
             "",
-            *(f"- {line}" for line in machine_description()),
+            *(f"- {line}" for line in machine_description(self.load_at_start)),
             "",
             "## Results",
             "",
@@ -80,14 +88,7 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def load_average() -> str:
-    try:
-        return ", ".join(f"{value:.2f}" for value in os.getloadavg())
-    except OSError:
-        return "unknown"
-
-
-def machine_description() -> list[str]:
+def machine_description(load_at_start: str) -> list[str]:
     versions = []
     for package in PACKAGES:
         try:
@@ -103,7 +104,8 @@ def machine_description() -> list[str]:
         pass
     return [
         f"CPU: {cpu_model()}, {os.cpu_count()} logical cores{memory}",
-        f"Load average at the start (1, 5, 15 min): {load_average()} — the machine is shared",
+        f"Load average (1, 5, 15 min) at the start: {load_at_start}; at the end: "
+        f"{load_average()} — the machine is shared",
         f"OS: {platform.platform()}",
         f"Python: {sys.version.split()[0]} ({platform.python_implementation()})",
         f"Packages: {', '.join(versions)}",
