@@ -24,9 +24,10 @@ RSS_TARGET_MB = 200.0
 START_TIMEOUT_S = 300
 
 
-def start_once(database: Path) -> dict[str, float]:
+def _run_startup(database: Path, *options: str, what: str) -> dict[str, float]:
+    """Run bench.startup in a fresh interpreter and read the JSON figures it prints last."""
     finished = subprocess.run(
-        [sys.executable, "-m", "bench.startup", str(database)],
+        [sys.executable, "-m", "bench.startup", *options, str(database)],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
@@ -34,24 +35,17 @@ def start_once(database: Path) -> dict[str, float]:
         check=False,
     )
     if finished.returncode != 0:
-        raise RuntimeError(f"the bot did not start:\n{finished.stderr[-3000:]}")
+        raise RuntimeError(f"{what}:\n{finished.stderr[-3000:]}")
     result: dict[str, float] = json.loads(finished.stdout.strip().splitlines()[-1])
     return result
+
+
+def start_once(database: Path) -> dict[str, float]:
+    return _run_startup(database, what="the bot did not start")
 
 
 def breakdown(database: Path) -> dict[str, float]:
-    finished = subprocess.run(
-        [sys.executable, "-m", "bench.startup", "--breakdown", str(database)],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=START_TIMEOUT_S,
-        check=False,
-    )
-    if finished.returncode != 0:
-        raise RuntimeError(f"the breakdown failed:\n{finished.stderr[-3000:]}")
-    result: dict[str, float] = json.loads(finished.stdout.strip().splitlines()[-1])
-    return result
+    return _run_startup(database, "--breakdown", what="the breakdown failed")
 
 
 def run(mode: Mode, report: Report) -> None:
