@@ -20,6 +20,8 @@ from bot.store.db import Database
 from bot.store.glossary import file_digest
 
 PULSE_SEED_DIGEST_KEY = "pulse_seed_digest"
+_SELECT_POINTS = "SELECT id, week, rank, figure, headline, detail, source_url FROM data_points "
+"""The columns `_point` reads, in its order."""
 _SUBSCRIPTION_COLUMNS = (
     "s.channel_id, s.guild_id, s.role_id, s.hour, s.timezone, s.enabled, s.disabled_reason, "
     "s.next_week, s.next_due_at, "
@@ -79,15 +81,14 @@ class PulseStore:
 
     async def points_for(self, week: str) -> list[DataPoint]:
         rows = await self.database.fetch_all(
-            "SELECT id, week, rank, figure, headline, detail, source_url FROM data_points WHERE week = ? ORDER BY rank",
+            _SELECT_POINTS + "WHERE week = ? ORDER BY rank",
             (week,),
         )
         return [_point(row) for row in rows]
 
     async def list_points(self, week: str | None = None, limit: int = 50) -> list[DataPoint]:
         rows = await self.database.fetch_all(
-            "SELECT id, week, rank, figure, headline, detail, source_url FROM data_points "
-            "WHERE ? IS NULL OR week = ? ORDER BY week DESC, rank LIMIT ?",
+            _SELECT_POINTS + "WHERE ? IS NULL OR week = ? ORDER BY week DESC, rank LIMIT ?",
             (week, week, limit),
         )
         return [_point(row) for row in rows]
@@ -120,7 +121,7 @@ class PulseStore:
 
     async def remove_point(self, point_id: int) -> DataPoint | None:
         row = await self.database.fetch_one(
-            "SELECT id, week, rank, figure, headline, detail, source_url FROM data_points WHERE id = ?",
+            _SELECT_POINTS + "WHERE id = ?",
             (point_id,),
         )
         if row is None:
