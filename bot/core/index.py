@@ -308,6 +308,17 @@ class GlossaryIndex:
         """The term whose name or alias is exactly `text` (normalised), if any."""
         return self._by_key.get(lookup_key(text))
 
+    def phrase_for_key(self, key: str) -> tuple[int, str] | None:
+        """The term holding the lookup key `key`, and the name or alias it holds it by, if any."""
+        entry = self._entry(key)
+        return None if entry is None else (entry.term_id, entry.text)
+
+    def has_key_starting_with(self, prefix: str) -> bool:
+        """Whether some name or alias key starts with `prefix` (one binary search)."""
+        keys = self._sorted_keys
+        at = bisect.bisect_left(keys, prefix)
+        return at < len(keys) and keys[at].startswith(prefix)
+
     def most_popular(self, limit: int = MAX_CHOICES) -> list[int]:
         if limit <= MAX_CHOICES:
             return self._popular_in_range(self._popular_prefix_cache, "", self._key_terms, 0, len(self._key_terms))[
