@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bench.data import SIZES
 
-PACKAGES = ("discord.py", "aiosqlite", "aiohttp", "rapidfuzz", "pyahocorasick", "pydantic")
+PACKAGES = ("discord.py", "aiosqlite", "aiohttp", "rapidfuzz", "pydantic")
 
 
 def load_average() -> str:

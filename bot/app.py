@@ -16,8 +16,8 @@ from discord.ext import commands, tasks
 
 from bot.broadcast import Clock, system_clock
 from bot.config import Settings
+from bot.core.index import GlossaryIndex
 from bot.core.render import TermView
-from bot.core.spotted_index import SpottedIndex
 from bot.errors import NO_MENTIONS
 from bot.importers import read_glossary
 from bot.store.db import Database, unavailable_reason
@@ -54,8 +54,8 @@ tests/test_shutdown.py stops a real bot mid-interaction, so a renaming in discor
 class GlossaryBot(commands.Bot):
     database: Database
     glossary: GlossaryStore
-    index: SpottedIndex
-    """Names and aliases for /define, with the term spotter of "Explain terms" (index.spotter) in step."""
+    index: GlossaryIndex
+    """Names and aliases for /define, autocomplete, and the term spotting of "Explain terms"."""
 
     def __init__(self, settings: Settings, *, clock: Clock = system_clock, **client_options: Any) -> None:
         intents = discord.Intents.none()
@@ -145,10 +145,10 @@ class GlossaryBot(commands.Bot):
     async def reload_index(self) -> None:
         rows = await self.glossary.index_rows()
         # Building takes seconds at 100,000 terms: a worker thread keeps the event loop answering meanwhile.
-        self.index = await asyncio.to_thread(SpottedIndex.build, rows)
+        self.index = await asyncio.to_thread(GlossaryIndex.build, rows)
         del rows
-        # The index is half a million long-lived objects at 100,000 terms (most of them the spotter's): each
-        # full garbage collection walking them held the event loop ~200 ms. Frozen, they are out of the
+        # The index is hundreds of thousands of long-lived objects at 100,000 terms: each full garbage
+        # collection walking them held the event loop for a noticeable time. Frozen, they are out of the
         # collector's way (and still freed as usual when a reload replaces them). On a reload, whatever the
         # last freeze kept that has become cyclic garbage since is collected first; at the first load that
         # would cost a full collection before ready for the little garbage start-up leaves.

@@ -23,6 +23,7 @@ from bot.core.render_discovery import (
     render_search,
 )
 from bot.core.search import MAX_CARRIED_QUERY_CHARS, MAX_SEARCH_INPUT_CHARS, parse_query
+from bot.core.spotting import find_mentions
 from bot.errors import NO_MENTIONS, UserFacingError, run_guarded
 from bot.store.search import SearchStore
 from bot.ui import MAX_SNOWFLAKE_DIGITS, build_view, send_reply
@@ -179,12 +180,12 @@ class Discovery(commands.Cog):
 
     async def explain_terms(self, interaction: discord.Interaction[discord.Client], message: discord.Message) -> None:
         text = message_text(message)
-        mentions = self.bot.index.spotter.find(text, limit=EXPLAIN_MAX_TERMS)
+        mentions = find_mentions(self.bot.index, text, limit=EXPLAIN_MAX_TERMS)
         found = await self.store.definitions([mention.term_id for mention in mentions])
         items = [
             Explained(m.term_id, *found[m.term_id], said=text[m.start : m.end])
             for m in mentions
-            if m.term_id in found  # deleted since the spotter was built
+            if m.term_id in found  # deleted while the definitions were read
         ]
         await send_reply(interaction, render_explain(items), owner_id=interaction.user.id, ephemeral=True)
 

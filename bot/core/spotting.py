@@ -1,7 +1,8 @@
 """Find every glossary term a message mentions, for the "Explain terms" message command.
 
-Pure: no Discord, no database. The cog registers every term name and alias with `TermSpotter.add`,
-calls `build()` once, then `find(message.content)` per command.
+Pure: no Discord, no database. `find_mentions(index, message.content)` reads the glossary's names and
+aliases straight from the matching index (`GlossaryIndex`), so it needs no structure of its own: nothing
+to build at start, no memory beyond the index, and never out of step with /define.
 
 What counts as a mention: a run of whole words in the message whose words, joined, equal a phrase's
 `normalize.lookup_key`. So case, punctuation, hyphens, spaces, zero-width characters and a plural "s"
@@ -19,12 +20,15 @@ custom emoji, timestamps, command mentions). Their text is an address, not prose
 "[SSL](https://x)") is punctuation like any other, so the words inside it are found.
 
 How: the message becomes a list of normalised words, each remembering its span in the original text
-(so a `Mention` quotes exactly what the author wrote). The words are concatenated without separators
-and one Aho-Corasick automaton (pyahocorasick, in C) over all lookup keys finds every key occurrence in
-a single pass; occurrences that do not start and end on word boundaries, or break a guard above, are
-dropped. That handles any way of spacing a phrase with one key per phrase, instead of registering every
-spelling. Overlaps are settled longest first ("large language model" beats "language model"), then
-leftmost first.
+(so a `Mention` quotes exactly what the author wrote). From each word, a run of words grows one word at
+a time, joined without separators, for as long as some key starts with it (a binary search in the
+index's sorted keys); a run that is a key, and passes the guards, is a candidate. That handles any way
+of spacing a phrase with one key per phrase, instead of registering every spelling, and costs a few
+binary searches per word of the message whatever the size of the glossary. Overlaps are settled longest
+first ("large language model" beats "language model"), then leftmost first.
+
+A key belongs to one term (the store enforces it), so a run mentions at most one term; the guards read
+the word splits and sentence breaks of the name or alias that holds the key.
 """
 
 from __future__ import annotations
@@ -34,8 +38,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate
-
-import ahocorasick
+from typing import Protocol
 
 # The plural rule must be normalize.py's own, or a message would disagree with /define about what a word
 # is. It is private there; see the report asking for a public `singular()` (or a span-aware `tokens()`).
@@ -52,10 +55,6 @@ letters are too often contractions and articles ("it's", "a gent") to be read as
 
 _SHORT_PART_JOINERS = frozenset({"", ".", "-", "\u2010", "\u2011"})
 """Between these, even single letters may join into one word: "U.S." is "us", "t-SNE" is "tsne"."""
-
-_WORD_GAP = " "
-"""Put between the concatenated words where a link or mention was cut out. Keys hold only letters and
-digits, so no key can match across it."""
 
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
 """For ASCII text this is exactly what `normalize.tokens` keeps; it makes the common case fast."""
@@ -113,50 +112,14 @@ class _Words:
 
 
 @dataclass(frozen=True, slots=True)
-class _Registration:
-    """One term's name or alias (its spellings with the same lookup key merged)."""
-
-    term_id: int
-    name: str
-    splits: tuple[int, ...]
-    """Offsets in the key where this spelling ends a word."""
-    breaks: tuple[int, ...]
-    """Offsets in the key where this spelling has a sentence break ("U.S. AI Safety Institute")."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Key:
-    """The automaton's payload: everything registered under one lookup key."""
-
-    length: int
-    splits: tuple[int, ...]
-    """Where some registration splits words: a message may split there even into single letters."""
-    breaks: tuple[int, ...]
-    """Where some registration has a sentence break: only there may a message have one."""
-    registrations: tuple[_Registration, ...]
-    """Usually one; an alias two terms share mentions both."""
-
-
-def _merged(first: tuple[int, ...], second: tuple[int, ...]) -> tuple[int, ...]:
-    if first == second or not second:
-        return first  # the usual case, without building sets
-    return first if set(second) <= set(first) else tuple(sorted({*first, *second}))
-
-
-def _make_key(key: str, registrations: tuple[_Registration, ...]) -> _Key:
-    splits, breaks = registrations[0].splits, registrations[0].breaks
-    for registration in registrations[1:]:
-        splits = _merged(splits, registration.splits)
-        breaks = _merged(breaks, registration.breaks)
-    return _Key(len(key), splits, breaks, registrations)
-
-
-@dataclass(frozen=True, slots=True)
 class _Candidate:
+    """A run of words, words[first..last], that joined spell the key of `phrase`, a name or alias of `term_id`."""
+
     length: int
     first: int
     last: int
-    key: _Key
+    term_id: int
+    phrase: str
 
 
 def _sentence_break(text: str, start: int, end: int) -> bool:
@@ -250,7 +213,7 @@ def _scan(text: str, *, skip_unscanned: bool) -> _Words:
 def _parse_phrase(phrase: str) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
     """A phrase's lookup key, and the offsets in it where the phrase ends a word or has a sentence break."""
     if phrase.isascii() and not _sentence_break(phrase, 0, len(phrase)):
-        # Nearly every name: no spans or breaks to track, so take the quick path (100,000 adds at startup).
+        # Nearly every name: no spans or breaks to track, so take the quick path.
         ascii_words = [singular(word.lower()) for word in _ASCII_WORD.findall(phrase)]
         return "".join(ascii_words), tuple(accumulate(map(len, ascii_words[:-1]))), ()
     words: list[str] = []
@@ -268,174 +231,90 @@ def _parse_phrase(phrase: str) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
     return "".join(words), tuple(splits), tuple(breaks)
 
 
-class TermSpotter:
-    """Term names and aliases, and the automaton that spots them in messages."""
+class PhraseBook(Protocol):
+    """What spotting reads: the glossary's names and aliases by lookup key (`GlossaryIndex` is one)."""
 
-    def __init__(self) -> None:
-        self._keys: dict[str, _Key] = {}
-        """Lookup key -> what is registered under it; the automaton is built from exactly this."""
-        self._term_keys: dict[int, list[str]] = {}
-        """Term id -> its keys, so `remove_term` need not scan every key."""
-        self._registrations = 0
-        self._automaton: ahocorasick.Automaton | None = None
-        self._dirty = False
+    def phrase_for_key(self, key: str) -> tuple[int, str] | None:
+        """The term holding `key`, and the name or alias it holds it by."""
 
-    def __len__(self) -> int:
-        """How many phrases are registered (a term's spellings with the same lookup key count once)."""
-        return self._registrations
+    def has_key_starting_with(self, prefix: str) -> bool:
+        """Whether any key starts with `prefix`: a run of words that spells none can stop growing."""
 
-    def add(self, term_id: int, phrase: str) -> None:
-        """Register a term name or alias. Phrases without letters or digits are ignored: nothing can
-        mention them. Takes effect at the next `build()` (or `find`, which builds if needed)."""
-        key, splits, breaks = _parse_phrase(phrase)
-        if not key:
-            return
-        known = self._keys.get(key)
-        if known is None:  # the usual case: a key nobody has yet
-            self._keys[key] = _Key(len(key), splits, breaks, (_Registration(term_id, phrase, splits, breaks),))
-            self._term_keys.setdefault(term_id, []).append(key)
-            self._registrations += 1
-            self._dirty = True
-            return
-        registrations = known.registrations
-        for index, registration in enumerate(registrations):
-            if registration.term_id != term_id:
-                continue
-            # Another spelling of a name the term already has ("Fine-Tuning", "fine tuning"): keep the
-            # first name, allow the word splits and sentence breaks of both.
-            merged = _Registration(
-                term_id,
-                registration.name,
-                _merged(registration.splits, splits),
-                _merged(registration.breaks, breaks),
-            )
-            if merged == registration:
-                return  # nothing new: leave the automaton alone
-            registrations = (*registrations[:index], merged, *registrations[index + 1 :])
+
+def find_mentions(book: PhraseBook, text: str, limit: int = DEFAULT_LIMIT) -> list[Mention]:
+    """The terms `text` mentions, each once (at its first mention), in order of appearance."""
+    if limit <= 0:
+        return []
+    words = _scan(text[:MAX_SCAN_CHARS], skip_unscanned=True)
+    if len(text) > MAX_SCAN_CHARS and words.words and words.ends[-1] == MAX_SCAN_CHARS:
+        # The cut may have fallen inside this word; its head alone could mention the wrong term.
+        for column in (words.words, words.starts, words.ends, words.breaks):
+            column.pop()
+    mentions: list[Mention] = []
+    seen: set[int] = set()
+    for candidate in _choose(_candidates(book, words), len(words.words)):
+        if candidate.term_id in seen:
+            continue
+        seen.add(candidate.term_id)
+        mentions.append(
+            Mention(candidate.term_id, candidate.phrase, words.starts[candidate.first], words.ends[candidate.last])
+        )
+        if len(mentions) >= limit:
             break
-        else:
-            registrations = (*registrations, _Registration(term_id, phrase, splits, breaks))
-            self._term_keys.setdefault(term_id, []).append(key)
-            self._registrations += 1
-        # Merging into the key's current unions keeps adding k terms under one shared alias linear in k.
-        self._keys[key] = _Key(len(key), _merged(known.splits, splits), _merged(known.breaks, breaks), registrations)
-        self._dirty = True
+    return mentions
 
-    def remove_term(self, term_id: int) -> None:
-        """Forget a term and all its phrases (no-op for an unknown id)."""
-        for key in self._term_keys.pop(term_id, ()):
-            remaining = tuple(
-                registration for registration in self._keys[key].registrations if registration.term_id != term_id
-            )
-            if remaining:
-                self._keys[key] = _make_key(key, remaining)
-            else:
-                del self._keys[key]
-            self._registrations -= 1
-            self._dirty = True
 
-    def build(self) -> None:
-        """(Re)build the automaton after adds and removes; returns at once if nothing changed."""
-        if not self._dirty:
-            return
-        if self._keys:
-            automaton = ahocorasick.Automaton()
-            for key, payload in self._keys.items():
-                automaton.add_word(key, payload)
-            automaton.make_automaton()
-            self._automaton = automaton
-        else:
-            self._automaton = None  # pyahocorasick refuses to search an empty automaton
-        self._dirty = False
+def _candidates(book: PhraseBook, words: _Words) -> list[_Candidate]:
+    """Every run of words spelling a key that passes the split and break guards.
 
-    def find(self, text: str, limit: int = DEFAULT_LIMIT) -> list[Mention]:
-        """The terms `text` mentions, each once (at its first mention), in order of appearance."""
-        self.build()
-        if limit <= 0 or self._automaton is None:
-            return []
-        words = _scan(text[:MAX_SCAN_CHARS], skip_unscanned=True)
-        if len(text) > MAX_SCAN_CHARS and words.words and words.ends[-1] == MAX_SCAN_CHARS:
-            # The cut may have fallen inside this word; its head alone could mention the wrong term.
-            for column in (words.words, words.starts, words.ends, words.breaks):
-                column.pop()
-        if not words.words:
-            return []
-        chosen = self._choose(self._candidates(words), len(words.words))
-        mentions: list[Mention] = []
-        seen: set[int] = set()
-        for candidate in chosen:
-            for registration in candidate.key.registrations:
-                if registration.term_id in seen:
-                    continue
-                seen.add(registration.term_id)
-                mentions.append(
-                    Mention(
-                        registration.term_id,
-                        registration.name,
-                        words.starts[candidate.first],
-                        words.ends[candidate.last],
-                    )
-                )
-                if len(mentions) >= limit:
-                    return mentions
-        return mentions
+    From each word, the run grows a word at a time for as long as some key starts with it: one binary
+    search per step, and in prose most runs stop after a word or two.
+    """
+    candidates: list[_Candidate] = []
+    count = len(words.words)
+    for first in range(count):
+        run = ""
+        offsets: list[int] = []  # where each word of the run starts in it
+        for last in range(first, count):
+            if last > first and words.breaks[last] == _HARD:
+                break  # cut-out text (a link, a mention) lies between: no key spans it
+            offsets.append(len(run))
+            run += words.words[last]
+            if not book.has_key_starting_with(run):
+                break
+            holder = book.phrase_for_key(run)
+            if holder is not None and (first == last or _joins_ok(words, first, offsets, holder[1])):
+                candidates.append(_Candidate(len(run), first, last, *holder))
+    return candidates
 
-    def _candidates(self, words: _Words) -> list[_Candidate]:
-        """Every key occurrence that is a whole run of words and passes the split and break guards."""
-        assert self._automaton is not None
-        parts: list[str] = []
-        offsets: list[int] = []  # where each word starts in the joined string
-        first_at: dict[int, int] = {}
-        last_at: dict[int, int] = {}
-        position = 0
-        for index, word in enumerate(words.words):
-            if words.breaks[index] == _HARD:
-                parts.append(_WORD_GAP)
-                position += len(_WORD_GAP)
-            parts.append(word)
-            offsets.append(position)
-            first_at[position] = index
-            position += len(word)
-            last_at[position] = index
-        candidates: list[_Candidate] = []
-        for end_index, key in self._automaton.iter("".join(parts)):
-            last = last_at.get(end_index + 1)
-            if last is None:
-                continue
-            first = first_at.get(end_index + 1 - key.length)
-            if first is None:
-                continue
-            if first == last or self._joins_ok(words, offsets, first, last, key):
-                candidates.append(_Candidate(key.length, first, last, key))
-        return candidates
 
-    @staticmethod
-    def _joins_ok(words: _Words, offsets: list[int], first: int, last: int, key: _Key) -> bool:
-        """Whether the message's word boundaries inside words[first..last] are allowed for `key`."""
-        for left in range(first, last):
-            right = left + 1
-            offset = offsets[right] - offsets[first]
-            if words.breaks[right] == _SENTENCE and offset not in key.breaks:
-                return False
-            if (
-                offset not in key.splits
-                and min(len(words.words[left]), len(words.words[right])) < MIN_SPLIT_PART_CHARS
-                and words.text[words.ends[left] : words.starts[right]] not in _SHORT_PART_JOINERS
-            ):
-                return False
-        return True
+def _joins_ok(words: _Words, first: int, offsets: list[int], phrase: str) -> bool:
+    """Whether the message's word boundaries inside the run (words[first:], starting at `offsets` in the
+    key) are allowed for a key spelled by `phrase`."""
+    _, splits, breaks = _parse_phrase(phrase)
+    for left, offset in enumerate(offsets[1:], start=first):
+        right = left + 1
+        if words.breaks[right] == _SENTENCE and offset not in breaks:
+            return False
+        if (
+            offset not in splits
+            and min(len(words.words[left]), len(words.words[right])) < MIN_SPLIT_PART_CHARS
+            and words.text[words.ends[left] : words.starts[right]] not in _SHORT_PART_JOINERS
+        ):
+            return False
+    return True
 
-    @staticmethod
-    def _choose(candidates: list[_Candidate], word_count: int) -> list[_Candidate]:
-        """Settle overlaps longest first, then leftmost first; return the winners in text order."""
-        candidates.sort(key=lambda candidate: (-candidate.length, candidate.first))
-        taken = bytearray(word_count)
-        chosen: list[_Candidate] = []
-        for candidate in candidates:
-            span = slice(candidate.first, candidate.last + 1)
-            if any(taken[span]):
-                continue
-            taken[span] = b"\x01" * (candidate.last + 1 - candidate.first)
-            chosen.append(candidate)
-        chosen.sort(key=lambda candidate: candidate.first)
-        return chosen
+
+def _choose(candidates: list[_Candidate], word_count: int) -> list[_Candidate]:
+    """Settle overlaps longest first, then leftmost first; return the winners in text order."""
+    candidates.sort(key=lambda candidate: (-candidate.length, candidate.first))
+    taken = bytearray(word_count)
+    chosen: list[_Candidate] = []
+    for candidate in candidates:
+        span = slice(candidate.first, candidate.last + 1)
+        if any(taken[span]):
+            continue
+        taken[span] = b"\x01" * (candidate.last + 1 - candidate.first)
+        chosen.append(candidate)
+    chosen.sort(key=lambda candidate: candidate.first)
+    return chosen

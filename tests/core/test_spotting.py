@@ -1,30 +1,43 @@
-"""Spotting glossary terms in a message: whole words, same normalisation as /define, hostile text."""
+"""Spotting glossary terms in a message: whole words, same normalisation as /define, hostile text.
+
+The spotter reads the matching index, as the bot does: `spotter_with` builds a `GlossaryIndex` whose
+terms are named by each id's first phrase and aliased by the rest.
+"""
 
 from __future__ import annotations
 
 import random
 import re
+from collections.abc import Iterable
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from bot.core.index import GlossaryIndex
 from bot.core.normalize import lookup_key, tokens
-from bot.core.spotting import DEFAULT_LIMIT, MAX_SCAN_CHARS, Mention, TermSpotter, _scan
+from bot.core.spotting import DEFAULT_LIMIT, MAX_SCAN_CHARS, Mention, _scan, find_mentions
 
 LLM, LM, RAG, AI, EMBEDDING, FINE_TUNING, SSL, AGENT, SA, US, TSNE, AIM = range(1, 13)
 
 
-def spotter_with(*phrases: tuple[int, str]) -> TermSpotter:
-    spotter = TermSpotter()
+def registered(phrases: Iterable[tuple[int, str]]) -> list[tuple[int, str, list[str]]]:
+    """(term id, name, aliases) per term, in the order the ids first appear."""
+    terms: dict[int, tuple[int, str, list[str]]] = {}
     for term_id, phrase in phrases:
-        spotter.add(term_id, phrase)
-    spotter.build()
-    return spotter
+        if term_id in terms:
+            terms[term_id][2].append(phrase)
+        else:
+            terms[term_id] = (term_id, phrase, [])
+    return list(terms.values())
+
+
+def spotter_with(*phrases: tuple[int, str]) -> GlossaryIndex:
+    return GlossaryIndex.build((term_id, name, aliases, 0) for term_id, name, aliases in registered(phrases))
 
 
 @pytest.fixture(scope="module")
-def glossary() -> TermSpotter:
+def glossary() -> GlossaryIndex:
     return spotter_with(
         (LLM, "Large Language Model"),
         (LLM, "LLM"),
@@ -42,15 +55,15 @@ def glossary() -> TermSpotter:
     )
 
 
-def found(spotter: TermSpotter, text: str, limit: int = DEFAULT_LIMIT) -> list[tuple[int, str]]:
+def found(spotter: GlossaryIndex, text: str, limit: int = DEFAULT_LIMIT) -> list[tuple[int, str]]:
     """(term id, quoted text) per mention: what the cog would show."""
-    return [(mention.term_id, text[mention.start : mention.end]) for mention in spotter.find(text, limit)]
+    return [(mention.term_id, text[mention.start : mention.end]) for mention in find_mentions(spotter, text, limit)]
 
 
 # --- the basics --------------------------------------------------------------------------------------
 
 
-def test_longest_match_wins_on_overlap(glossary: TermSpotter) -> None:
+def test_longest_match_wins_on_overlap(glossary: GlossaryIndex) -> None:
     text = "A large language model is a language model."
     assert found(glossary, text) == [(LLM, "large language model"), (LM, "language model")]
 
@@ -65,42 +78,42 @@ def test_a_longer_overlapping_match_beats_a_leftmost_shorter_one() -> None:
     assert found(spotter, "alpha beta gamma delta") == [(2, "beta gamma delta")]
 
 
-def test_adjacent_terms_are_both_found(glossary: TermSpotter) -> None:
+def test_adjacent_terms_are_both_found(glossary: GlossaryIndex) -> None:
     assert found(glossary, "RAG LLM") == [(RAG, "RAG"), (LLM, "LLM")]
     assert found(glossary, "LLM/RAG") == [(LLM, "LLM"), (RAG, "RAG")]
 
 
-def test_punctuation_around_words_does_not_matter(glossary: TermSpotter) -> None:
+def test_punctuation_around_words_does_not_matter(glossary: GlossaryIndex) -> None:
     text = "LLMs, (RAG) and 'AI'!"
     assert found(glossary, text) == [(LLM, "LLMs"), (RAG, "RAG"), (AI, "AI")]
 
 
-def test_aliases_map_to_their_term_and_report_the_registered_name(glossary: TermSpotter) -> None:
-    mentions = glossary.find("retrieval augmented generation")
+def test_aliases_map_to_their_term_and_report_the_registered_name(glossary: GlossaryIndex) -> None:
+    mentions = find_mentions(glossary, "retrieval augmented generation")
     assert mentions == [Mention(RAG, "Retrieval-Augmented Generation", 0, 30)]
 
 
-def test_a_term_is_reported_once_at_its_first_mention(glossary: TermSpotter) -> None:
+def test_a_term_is_reported_once_at_its_first_mention(glossary: GlossaryIndex) -> None:
     text = "An LLM, or large language model: LLMs everywhere."
-    assert glossary.find(text) == [Mention(LLM, "LLM", 3, 6)]
+    assert find_mentions(glossary, text) == [Mention(LLM, "LLM", 3, 6)]
 
 
-def test_plurals_and_case(glossary: TermSpotter) -> None:
+def test_plurals_and_case(glossary: GlossaryIndex) -> None:
     assert found(glossary, "EMBEDDINGS and Embeddings") == [(EMBEDDING, "EMBEDDINGS")]
     spotter = spotter_with((1, "Embeddings"))
     assert found(spotter, "one embedding") == [(1, "embedding")]
 
 
 @pytest.mark.parametrize("text", ["AIM", "aim", "brag", "BRAGGING", "OpenAI", "SSLv3", "ragtime", "agents2"])
-def test_whole_words_only(glossary: TermSpotter, text: str) -> None:
-    assert glossary.find(text) == []
+def test_whole_words_only(glossary: GlossaryIndex, text: str) -> None:
+    assert find_mentions(glossary, text) == []
 
 
-def test_offsets_point_into_the_original_text(glossary: TermSpotter) -> None:
+def test_offsets_point_into_the_original_text(glossary: GlossaryIndex) -> None:
     text = "Ｌｌｍ ✨ and the Fine‐Tuning of « EMBEDDINGS »"
-    for mention in glossary.find(text):
+    for mention in find_mentions(glossary, text):
         assert lookup_key(text[mention.start : mention.end]) in {"llm", "finetuning", "embedding"}
-    assert [text[m.start : m.end] for m in glossary.find(text)] == ["Ｌｌｍ", "Fine‐Tuning", "EMBEDDINGS"]
+    assert [text[m.start : m.end] for m in find_mentions(glossary, text)] == ["Ｌｌｍ", "Fine‐Tuning", "EMBEDDINGS"]
 
 
 def test_combining_accents_compose_as_in_normalize() -> None:
@@ -118,31 +131,31 @@ def test_spaced_hyphenated_and_joined_spellings_all_match(text: str) -> None:
         assert found(spotter_with((FINE_TUNING, phrase)), f"try {text}.") == [(FINE_TUNING, text)]
 
 
-def test_single_letters_do_not_join_across_spaces_or_apostrophes(glossary: TermSpotter) -> None:
-    assert glossary.find("it's a deal") == []  # not "SA"
-    assert glossary.find("a gent") == []  # not "Agent"
-    assert glossary.find("t SNE") == []
+def test_single_letters_do_not_join_across_spaces_or_apostrophes(glossary: GlossaryIndex) -> None:
+    assert find_mentions(glossary, "it's a deal") == []  # not "SA"
+    assert find_mentions(glossary, "a gent") == []  # not "Agent"
+    assert find_mentions(glossary, "t SNE") == []
 
 
-def test_single_letters_join_across_dots_and_hyphens(glossary: TermSpotter) -> None:
+def test_single_letters_join_across_dots_and_hyphens(glossary: GlossaryIndex) -> None:
     assert found(glossary, "the U.S. and t-SNE and A.I.") == [(US, "U.S"), (TSNE, "t-SNE"), (AI, "A.I")]
 
 
-def test_a_shared_alias_mentions_every_term_that_has_it() -> None:
+def test_a_key_mentions_the_term_holding_it() -> None:
+    # The store never lets two terms share a key; the index keeps the first, and so does spotting.
     spotter = spotter_with((1, "Transformer"), (1, "TF"), (2, "TensorFlow"), (2, "TF"))
-    assert [(m.term_id, m.name) for m in spotter.find("TF")] == [(1, "TF"), (2, "TF")]
+    assert [(m.term_id, m.name) for m in find_mentions(spotter, "TF")] == [(1, "TF")]
 
 
 def test_spellings_with_one_key_are_one_phrase() -> None:
     spotter = spotter_with((1, "Fine-Tuning"), (1, "fine tuning"), (1, "FINETUNING"), (1, "Fine-tunings"))
-    assert len(spotter) == 1
-    assert spotter.find("finetuning") == [Mention(1, "Fine-Tuning", 0, 10)]
+    assert find_mentions(spotter, "finetuning") == [Mention(1, "Fine-Tuning", 0, 10)]
 
 
 # --- sentence breaks and text we do not scan ---------------------------------------------------------
 
 
-def test_a_mention_does_not_run_across_sentences_or_lines(glossary: TermSpotter) -> None:
+def test_a_mention_does_not_run_across_sentences_or_lines(glossary: GlossaryIndex) -> None:
     assert found(glossary, "It is large. Language models are fun") == [(LM, "Language models")]
     assert found(glossary, "- large\n- language model") == [(LM, "language model")]
     assert found(glossary, "see Node.js, GPT-3.5 and large language models") == [(LLM, "large language models")]
@@ -154,12 +167,12 @@ def test_a_phrase_with_its_own_sentence_break_still_matches_itself() -> None:
     assert found(spotter, "the us AI safety institute") == [(1, "us AI safety institute")]
 
 
-def test_zero_width_and_direction_marks_are_invisible(glossary: TermSpotter) -> None:
+def test_zero_width_and_direction_marks_are_invisible(glossary: GlossaryIndex) -> None:
     text = "L\u200bL\u200dM and \u200fRAG\u200e and \ufeffAI"
     assert found(glossary, text) == [(LLM, "L\u200bL\u200dM"), (RAG, "RAG"), (AI, "AI")]
 
 
-def test_markdown_around_words_is_punctuation(glossary: TermSpotter) -> None:
+def test_markdown_around_words_is_punctuation(glossary: GlossaryIndex) -> None:
     text = "**LLM** `RAG` [SSL](https://example.com/ssl) __AI__ ~~agent~~ ||embedding||"
     assert found(glossary, text) == [
         (LLM, "LLM"),
@@ -184,11 +197,11 @@ def test_markdown_around_words_is_punctuation(glossary: TermSpotter) -> None:
         "<t:1700000000:R>",
     ],
 )
-def test_links_mentions_and_custom_emoji_are_not_scanned(glossary: TermSpotter, text: str) -> None:
-    assert glossary.find(text) == []
+def test_links_mentions_and_custom_emoji_are_not_scanned(glossary: GlossaryIndex, text: str) -> None:
+    assert find_mentions(glossary, text) == []
 
 
-def test_unscanned_text_separates_the_words_around_it(glossary: TermSpotter) -> None:
+def test_unscanned_text_separates_the_words_around_it(glossary: GlossaryIndex) -> None:
     text = "large <:x:1> language model, RAG https://x.y LLM"
     assert found(glossary, text) == [(LM, "language model"), (RAG, "RAG"), (LLM, "LLM")]
 
@@ -196,11 +209,11 @@ def test_unscanned_text_separates_the_words_around_it(glossary: TermSpotter) -> 
 # --- limits, edits, odd input ------------------------------------------------------------------------
 
 
-def test_limit(glossary: TermSpotter) -> None:
+def test_limit(glossary: GlossaryIndex) -> None:
     text = "AI, RAG, LLM, SSL and agents"
-    assert [m.term_id for m in glossary.find(text, limit=2)] == [AI, RAG]
-    assert glossary.find(text, limit=0) == []
-    assert len(glossary.find(text)) == 5
+    assert [m.term_id for m in find_mentions(glossary, text, limit=2)] == [AI, RAG]
+    assert find_mentions(glossary, text, limit=0) == []
+    assert len(find_mentions(glossary, text)) == 5
 
 
 def test_only_the_first_max_scan_chars_are_read() -> None:
@@ -212,39 +225,25 @@ def test_only_the_first_max_scan_chars_are_read() -> None:
     assert found(spotter, text) == [(1, "early")]
 
 
-def test_remove_term_and_rebuild() -> None:
-    spotter = spotter_with((1, "Transformer"), (1, "TF"), (2, "TensorFlow"), (2, "TF"))
-    assert len(spotter) == 4
-    spotter.remove_term(1)
-    spotter.remove_term(99)  # unknown: no-op
-    assert len(spotter) == 2
-    spotter.build()
-    assert [m.term_id for m in spotter.find("TF and transformers and tensorflow")] == [2]
-    spotter.remove_term(2)
-    assert len(spotter) == 0
-    assert spotter.find("TF tensorflow") == []
+def test_edits_to_the_index_are_seen_at_once() -> None:
+    spotter = spotter_with((1, "Large Language Model"), (1, "LLM"))
+    assert found(spotter, "an LLM") == [(1, "LLM")]
+    spotter.upsert(1, "Large Language Model", ["Foundation LM"])
+    assert found(spotter, "an LLM, a foundation LM") == [(1, "foundation LM")]
+    spotter.upsert(2, "Quokka", [])
+    assert found(spotter, "quokkas everywhere") == [(2, "quokkas")]
+    spotter.remove(2)
+    assert found(spotter, "quokkas everywhere") == []
 
 
-def test_find_builds_pending_changes_and_build_is_cheap_when_nothing_changed() -> None:
-    spotter = TermSpotter()
-    assert spotter.find("anything") == []
-    spotter.add(1, "RAG")
-    assert found(spotter, "RAG") == [(1, "RAG")]  # no explicit build()
-    automaton = spotter._automaton
-    spotter.build()
-    spotter.add(1, "rag")  # same phrase again: nothing to rebuild
-    spotter.build()
-    assert spotter._automaton is automaton
-    spotter.add(2, "LLM")
-    spotter.build()
-    assert spotter._automaton is not automaton
+def test_an_empty_glossary_mentions_nothing() -> None:
+    assert found(spotter_with(), "anything at all") == []
 
 
 @pytest.mark.parametrize("phrase", ["", "   ", "!!!", "\u200b\u200f", "—", "🤖"])
 def test_phrases_without_letters_or_digits_are_skipped(phrase: str) -> None:
     spotter = spotter_with((1, phrase))
-    assert len(spotter) == 0
-    assert spotter.find(f"x {phrase} y") == []
+    assert find_mentions(spotter, f"x {phrase} y") == []
 
 
 def test_one_letter_terms_are_whole_words_only() -> None:
@@ -268,8 +267,8 @@ def test_one_letter_terms_are_whole_words_only() -> None:
         "https://" * 3_000,
     ],
 )
-def test_hostile_text_is_handled(glossary: TermSpotter, text: str) -> None:
-    mentions = glossary.find(text)
+def test_hostile_text_is_handled(glossary: GlossaryIndex, text: str) -> None:
+    mentions = find_mentions(glossary, text)
     assert len({m.term_id for m in mentions}) == len(mentions)
     assert all(m.end <= MAX_SCAN_CHARS for m in mentions)
 
@@ -304,11 +303,10 @@ def _ascii_words(text: str) -> list[tuple[str, int, int]]:
 
 def _reference(phrases: list[tuple[int, str]], text: str) -> list[tuple[int, str, int, int]]:
     """A slow, obviously correct spotter for ASCII text of words at least two letters long."""
-    by_key: dict[str, list[tuple[int, str]]] = {}
-    for term_id, phrase in phrases:
-        entries = by_key.setdefault(lookup_key(phrase), [])
-        if all(known != term_id for known, _ in entries):
-            entries.append((term_id, phrase))
+    by_key: dict[str, tuple[int, str]] = {}
+    for term_id, name, aliases in registered(phrases):
+        for phrase in (name, *aliases):
+            by_key.setdefault(lookup_key(phrase), (term_id, phrase))  # a key is the first holder's
     words = _ascii_words(text)
     windows = [
         (len(key), first, last)
@@ -327,10 +325,10 @@ def _reference(phrases: list[tuple[int, str]], text: str) -> list[tuple[int, str
     seen: set[int] = set()
     for first, last in sorted(chosen):
         key = "".join(word for word, _, _ in words[first : last + 1])
-        for term_id, name in by_key[key]:
-            if term_id not in seen:
-                seen.add(term_id)
-                result.append((term_id, name, words[first][1], words[last][2]))
+        term_id, name = by_key[key]
+        if term_id not in seen:
+            seen.add(term_id)
+            result.append((term_id, name, words[first][1], words[last][2]))
     return result
 
 
@@ -373,7 +371,7 @@ def test_every_written_phrase_is_found_and_no_match_breaks_a_word(
 ) -> None:
     phrases, text, inserted = case
     spotter = spotter_with(*phrases)
-    mentions = spotter.find(text, limit=1_000)
+    mentions = find_mentions(spotter, text, limit=1_000)
     keys_of: dict[int, set[str]] = {}
     for term_id, phrase in phrases:
         keys_of.setdefault(term_id, set()).add(lookup_key(phrase))
@@ -387,12 +385,17 @@ def test_every_written_phrase_is_found_and_no_match_breaks_a_word(
     assert len({m.term_id for m in mentions}) == len(mentions)
     assert [m.start for m in mentions] == sorted(m.start for m in mentions)
 
-    # Every phrase written into the text is found, unless an overlapping phrase at least as long won.
+    # Every phrase written into the text is found (as the term holding its key), unless an overlapping
+    # phrase at least as long won.
     found_terms = {m.term_id for m in mentions}
-    all_keys = {lookup_key(phrase) for _, phrase in phrases}
+    holders: dict[str, int] = {}
+    for term_id, name, aliases in registered(phrases):
+        for phrase in (name, *aliases):
+            holders.setdefault(lookup_key(phrase), term_id)
+    all_keys = set(holders)
     words = _ascii_words(text)
-    for term_id, start, end in inserted:
-        if term_id in found_terms:
+    for _, start, end in inserted:
+        if holders[lookup_key(text[start:end])] in found_terms:
             continue
         length = len(lookup_key(text[start:end]))
         assert any(
@@ -403,7 +406,7 @@ def test_every_written_phrase_is_found_and_no_match_breaks_a_word(
             for first in range(len(words))
             for last in range(first, len(words))
             if (key := "".join(word for word, _, _ in words[first : last + 1])) in all_keys
-        ), (term_id, text[start:end])
+        ), text[start:end]
 
     # And the whole answer is what the slow reference spotter says.
     assert [(m.term_id, m.name, m.start, m.end) for m in mentions] == _reference(phrases, text)
@@ -426,10 +429,7 @@ def test_100k_phrases_and_a_4000_character_message() -> None:
             phrase = phrase.title().replace(" ", "-")
         phrases.setdefault(lookup_key(phrase), phrase)
     names = list(phrases.values())
-    spotter = TermSpotter()
-    for term_id, name in enumerate(names):
-        spotter.add(term_id, name)
-    spotter.build()
+    spotter = GlossaryIndex.build((term_id, name, (), 0) for term_id, name in enumerate(names))
     assert len(spotter) == 100_000
 
     # Phrases separated by filler that cannot spell any phrase (no vowels), in assorted spellings.
