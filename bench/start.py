@@ -51,11 +51,9 @@ def breakdown(database: Path) -> dict[str, float]:
 def run(mode: Mode, report: Report) -> None:
     ready = report.add(Row("Start", "GlossaryBot() to on_ready, median", target=f"≤ {READY_TARGET_S:g} s at 100k"))
     imports = report.add(Row("Start", "… plus interpreter start and imports before it"))
-    steps = report.add(
-        Row("Start", "… of which: index_rows() / GlossaryIndex.build / the term spotter (SpottedIndex less index)")
-    )
+    steps = report.add(Row("Start", "… of which: index_rows() / GlossaryIndex.build"))
     memory = report.add(Row("Memory", "RSS after ready (peak)", target=f"≤ {RSS_TARGET_MB:g} MB at 100k"))
-    parts = report.add(Row("Memory", "… RSS added by: imports / index_rows() / GlossaryIndex / the term spotter"))
+    parts = report.add(Row("Memory", "… RSS added by: imports / index_rows() / GlossaryIndex"))
     with tempfile.TemporaryDirectory(prefix="bench-start-") as folder:
         for size in SIZES:
             path = glossary_database(config.glossary(size), SEED, Path(folder) / f"glossary-{size}.db")
@@ -71,20 +69,15 @@ def run(mode: Mode, report: Report) -> None:
             ready.met = ready_s <= READY_TARGET_S
             memory.met = rss <= RSS_TARGET_MB
             part = breakdown(path)
-            spotter_s = part["spotted_s"] - part["index_s"]
-            steps.by_size[size] = f"{part['rows_s']:.2f} / {part['index_s']:.2f} / {spotter_s:.2f} s"
-            spotter_mb = part["rss_spotted_mb"] - part["rss_index_mb"]
+            steps.by_size[size] = f"{part['rows_s']:.2f} / {part['index_s']:.2f} s"
             parts.by_size[size] = (
-                f"{part['rss_imports_mb']:.0f} / {part['rss_rows_mb']:.0f} / {part['rss_index_mb']:.0f} / "
-                f"{spotter_mb:.0f} MB"
+                f"{part['rss_imports_mb']:.0f} / {part['rss_rows_mb']:.0f} / {part['rss_index_mb']:.0f} MB"
             )
             print(f"  start at {size:,} terms: ready in {ready_s:.2f} s, RSS {rss:.0f} MB", flush=True)
     if not ready.met or not memory.met:
         report.notes.append(
             f"Start and memory at {size:,} terms: the database read (`GlossaryStore.index_rows`), the matching "
-            f'index (`GlossaryIndex.build`) and the term spotter of "Explain terms" (`TermSpotter`, which '
-            f"`SpottedIndex.build` fills and builds at start) take {part['rows_s']:.2f} s, {part['index_s']:.2f} s "
-            f"and {spotter_s:.2f} s, and add {part['rss_rows_mb']:.0f} MB, {part['rss_index_mb']:.0f} MB and "
-            f"{spotter_mb:.0f} MB to the {part['rss_imports_mb']:.0f} MB the imports take. The spotter alone is "
-            "most of both budgets; the rows are read whole before either is built."
+            f"index (`GlossaryIndex.build`) take {part['rows_s']:.2f} s and {part['index_s']:.2f} s, and add "
+            f"{part['rss_rows_mb']:.0f} MB and {part['rss_index_mb']:.0f} MB to the "
+            f"{part['rss_imports_mb']:.0f} MB the imports take."
         )

@@ -67,13 +67,8 @@ async def start_once(database: Path) -> dict[str, float]:
 
 
 async def breakdown(database: Path) -> dict[str, float]:
-    """What the index part of the start is made of, step by step, with the RSS each step adds.
-
-    The bot builds a `SpottedIndex`: the matching index plus the term spotter of "Explain terms". Here the
-    two are built apart (the spotter's share is the spotted index's cost less the plain index's).
-    """
+    """What the index part of the start is made of, step by step, with the RSS each step adds."""
     from bot.core.index import GlossaryIndex
-    from bot.core.spotted_index import SpottedIndex
     from bot.store.db import Database
     from bot.store.glossary import GlossaryStore
 
@@ -92,15 +87,7 @@ async def breakdown(database: Path) -> dict[str, float]:
         steps["index_s"] = time.perf_counter() - started
         gc.collect()
         steps["rss_index_mb"] = memory_mb()[0] - before
-        del index
-        gc.collect()
-        before = memory_mb()[0]
-        started = time.perf_counter()
-        spotted = SpottedIndex.build(rows)
-        steps["spotted_s"] = time.perf_counter() - started
-        gc.collect()
-        steps["rss_spotted_mb"] = memory_mb()[0] - before
-        steps["terms"] = len(spotted)
+        steps["terms"] = len(index)
     finally:
         await store_database.close()
     return steps
