@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TypeVar
 
 import yaml
-from tqdm import tqdm
 
 from bot.core.entry import Entry, entry_problems
 from bot.core.normalize import lookup_key
@@ -23,6 +22,8 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 """Bigger than any real glossary by orders of magnitude, small enough to decode in memory at once."""
 MAX_ENTRIES = 200_000
 """Far beyond any real glossary; stops a generated or corrupted file from filling the store."""
+PIPE_CSV_DELIMITER = "|"
+"""The Google glossary's flashcard CSV separates its columns with this (and `detect_format` spots it)."""
 MAX_REPORTED_ISSUES = 200
 """A broken file can produce a problem per entry; past this many, more lines only hide the pattern."""
 PROGRESS_MIN_ITEMS = 500
@@ -132,6 +133,8 @@ def progress(items: Iterable[T], *, enabled: bool, total: int | None, desc: str)
     if not show:
         yield from items
         return
+    from tqdm import tqdm  # ~7 MB and tens of ms to import: only the command line shows progress
+
     with tqdm(items, total=total, desc=desc, unit=" entries", leave=False) as bar:
         yield from bar
 

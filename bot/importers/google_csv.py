@@ -27,6 +27,7 @@ from markdownify import ATX, MarkdownConverter
 from bot.core.entry import MAX_DEFINITION_CHARS, MAX_DESCRIPTION_CHARS, MAX_RELATED, Entry
 from bot.core.normalize import lookup_key, tokens
 from bot.importers.common import (
+    PIPE_CSV_DELIMITER,
     ImportIssue,
     ParsedGlossary,
     SourcedEntry,
@@ -39,7 +40,6 @@ from bot.importers.common import (
     unique_names,
 )
 
-DELIMITER = "|"
 TERM_SUFFIX = " (Google Machine Learning Glossary)"
 GLOSSARY_URL = "https://developers.google.com/machine-learning/glossary/"
 """Base for relative links, and the page cross-link anchors belong to."""
@@ -305,7 +305,7 @@ def _rows(path: Path, text: str, issues: list[ImportIssue], notes: list[ImportIs
     unclosed = text.count('"') % 2 == 1
     if unclosed:
         text += '"'
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=DELIMITER, quotechar='"', strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=PIPE_CSV_DELIMITER, quotechar='"', strict=True)
     rows: list[tuple[int, list[str]]] = []
     next_line = 1
     try:

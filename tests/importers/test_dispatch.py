@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -47,3 +49,10 @@ def test_the_three_own_encodings_give_the_same_entries() -> None:
     csv_entries = read_glossary(FIXTURES / "own" / "glossary.csv").entries
     assert read_glossary(FIXTURES / "own" / "glossary.json").entries == csv_entries
     assert read_glossary(FIXTURES / "own" / "glossary.yaml").entries == csv_entries
+
+
+def test_the_running_bot_does_not_load_the_html_converters_or_progress_bars() -> None:
+    # They weigh ~13 MB and ~100 ms at every start; only `import` of a pipe CSV, or with progress, needs them.
+    script = "import sys, bot.app; print(sorted({'bs4', 'markdownify', 'tqdm'} & set(sys.modules)))"
+    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "[]"
