@@ -6,7 +6,8 @@ Every multi-row change runs in one transaction, so the glossary is never seen ha
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -136,13 +137,22 @@ class GlossaryStore:
     # ---- counting ---------------------------------------------------------------------------------
 
     async def record_lookup(self, term_id: int, when: datetime | None = None) -> None:
-        week = iso_week_of((when or datetime.now(UTC)).date())
+        await self.record_lookups({(term_id, iso_week_of((when or datetime.now(UTC)).date())): 1})
+
+    async def record_lookups(self, counts: Mapping[tuple[int, str], int]) -> None:
+        """Add lookups counted as {(term id, ISO week): how many}, in one transaction; terms deleted since
+        they were looked up are skipped."""
+        totals: Counter[int] = Counter()
+        for (term_id, _), count in counts.items():
+            totals[term_id] += count
         async with self.database.transaction() as connection:
-            await connection.execute("UPDATE terms SET lookups = lookups + 1 WHERE id = ?", (term_id,))
-            await connection.execute(
-                "INSERT INTO weekly_lookups (term_id, week, count) SELECT id, ?, 1 FROM terms WHERE id = ? "
-                "ON CONFLICT (term_id, week) DO UPDATE SET count = count + 1",
-                (week, term_id),
+            await connection.executemany(
+                "UPDATE terms SET lookups = lookups + ? WHERE id = ?", [(count, term) for term, count in totals.items()]
+            )
+            await connection.executemany(
+                "INSERT INTO weekly_lookups (term_id, week, count) SELECT id, ?, ? FROM terms WHERE id = ? "
+                "ON CONFLICT (term_id, week) DO UPDATE SET count = count + excluded.count",
+                [(week, count, term_id) for (term_id, week), count in counts.items()],
             )
 
     async def record_miss(self, query: str) -> None:

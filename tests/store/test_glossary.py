@@ -88,3 +88,19 @@ async def test_export_round_trips_entries(glossary: GlossaryStore) -> None:
     exported = await glossary.export_entries()
     assert [e.term for e in exported] == ["Fine-Tuning", "Self-Supervised Learning"]
     assert exported[1].aliases == ("SSL",) and exported[1].related == ("Fine-Tuning",)
+
+
+async def test_lookups_counted_in_a_batch_add_up_per_term_and_week(glossary: GlossaryStore) -> None:
+    await glossary.apply_entries(ENTRIES, mode="import")
+    ids = dict(await glossary.database.fetch_all("SELECT name, id FROM terms"))
+    ssl, fine_tuning = ids["Self-Supervised Learning"], ids["Fine-Tuning"]
+    await glossary.record_lookup(ssl)  # one earlier lookup this week, which the batch adds to
+    week = (await glossary.database.fetch_all("SELECT week FROM weekly_lookups"))[0][0]
+    deleted = 10_000  # a term deleted after it was looked up: skipped, nothing else lost
+    await glossary.record_lookups({(ssl, week): 3, (ssl, "2025-W01"): 2, (fine_tuning, week): 1, (deleted, week): 5})
+    rows = await glossary.database.fetch_all("SELECT name, lookups FROM terms ORDER BY name")
+    assert [tuple(row) for row in rows] == [("Fine-Tuning", 1), ("Self-Supervised Learning", 6)]
+    weekly = await glossary.database.fetch_all("SELECT term_id, week, count FROM weekly_lookups ORDER BY term_id, week")
+    assert sorted(tuple(row) for row in weekly) == sorted(
+        [(ssl, week, 4), (ssl, "2025-W01", 2), (fine_tuning, week, 1)]
+    )
