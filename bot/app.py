@@ -20,6 +20,7 @@ from bot.core.index import GlossaryIndex
 from bot.core.render import TermView
 from bot.errors import NO_MENTIONS
 from bot.importers import read_glossary
+from bot.lookups import LookupCounter
 from bot.store.db import Database, unavailable_reason
 from bot.store.glossary import GlossaryStore
 from bot.ui import TermButton
@@ -55,6 +56,7 @@ class GlossaryBot(commands.Bot):
     database: Database
     glossary: GlossaryStore
     index: GlossaryIndex
+    lookups: LookupCounter
     """Names and aliases for /define, autocomplete, and the term spotting of "Explain terms"."""
 
     def __init__(self, settings: Settings, *, clock: Clock = system_clock, **client_options: Any) -> None:
@@ -76,6 +78,7 @@ class GlossaryBot(commands.Bot):
     async def setup_hook(self) -> None:
         self.database = await Database.open(self.settings.database_path, busy_timeout_ms=WRITE_WAIT_MS)
         self.glossary = GlossaryStore(self.database)
+        self.lookups = LookupCounter(self.glossary, self.clock)
         await self.seed()
         await self.reload_index()
         self.add_dynamic_items(TermButton)
@@ -100,6 +103,7 @@ class GlossaryBot(commands.Bot):
             # Let them roll their transactions back while the database is still open.
             await asyncio.wait(leftovers, timeout=LEFTOVER_WAIT_SECONDS)
         if hasattr(self, "database"):
+            await self.lookups.close()
             await self.database.close()
 
     # ---- stopping ---------------------------------------------------------------------------------
@@ -164,14 +168,7 @@ class GlossaryBot(commands.Bot):
 
     async def count_lookup(self, term_id: int) -> None:
         self.index.record_lookup(term_id)
-        try:
-            await self.glossary.record_lookup(term_id, when=self.clock())
-        except sqlite3.DatabaseError as error:
-            reason = unavailable_reason(error)
-            if reason is None:
-                raise
-            # The user already has the answer: a lost count is not worth an error message.
-            log.warning("lookup of term %s not counted: %s", term_id, reason)
+        self.lookups.count(term_id)
 
     async def record_miss(self, query: str) -> None:
         try:
