@@ -60,7 +60,9 @@ NOT_AN_EDITOR = (
     "to suggest a change, ask one of the editors."
 )
 MODAL_PREFIX = "gl:form:"
-"""Form custom ids: "gl:form:add" or "gl:form:edit:<term id>" (well under Discord's 100 characters)."""
+"""Form custom ids: "gl:form:add:<editor id>" or "gl:form:edit:<term id>:<editor id>" (well under Discord's
+100 characters). discord.py finds an open form by its custom id alone: without the editor's id, a second
+editor opening the same form would take the first one's place, and the first one's submission be lost."""
 
 
 class TermModal(discord.ui.Modal):
@@ -74,8 +76,9 @@ class TermModal(discord.ui.Modal):
         *,
         term_id: int | None,
         base: Entry | None,
+        editor_id: int,
     ) -> None:
-        action = "add" if term_id is None else f"edit:{term_id}"
+        action = f"add:{editor_id}" if term_id is None else f"edit:{term_id}:{editor_id}"
         title = "Add a glossary term" if term_id is None else f"Edit {form.name}"
         super().__init__(
             title=shorten(title, MODAL_TITLE_LIMIT), custom_id=MODAL_PREFIX + action, timeout=MODAL_TIMEOUT_SECONDS
@@ -195,7 +198,9 @@ class RetryView(discord.ui.View):
     @discord.ui.button(label="Fix and try again", style=discord.ButtonStyle.primary)
     async def retry(self, interaction: discord.Interaction[discord.Client], _: discord.ui.Button[RetryView]) -> None:
         await self.cog.require_editor(interaction)
-        await interaction.response.send_modal(TermModal(self.cog, self.form, term_id=self.term_id, base=self.base))
+        await interaction.response.send_modal(
+            TermModal(self.cog, self.form, term_id=self.term_id, base=self.base, editor_id=interaction.user.id)
+        )
 
     async def on_error(
         self, interaction: discord.Interaction[discord.Client], error: Exception, item: discord.ui.Item[Any], /
@@ -350,7 +355,9 @@ class Glossary(commands.GroupCog, group_name="glossary", group_description="Cura
         await self.require_editor(interaction)
         self._options(category, url)
         form = EntryForm(name="", definition="", category=apply_option(category, None), url=apply_option(url, None))
-        await interaction.response.send_modal(TermModal(self, form, term_id=None, base=None))
+        await interaction.response.send_modal(
+            TermModal(self, form, term_id=None, base=None, editor_id=interaction.user.id)
+        )
 
     @app_commands.command(name="edit", description="Edit a term (opens a form filled with its text)")
     @app_commands.describe(
@@ -382,7 +389,9 @@ class Glossary(commands.GroupCog, group_name="glossary", group_description="Cura
             category=apply_option(category, entry.category),
             url=apply_option(url, entry.url),
         )
-        await interaction.response.send_modal(TermModal(self, form, term_id=term_id, base=entry))
+        await interaction.response.send_modal(
+            TermModal(self, form, term_id=term_id, base=entry, editor_id=interaction.user.id)
+        )
 
     @app_commands.command(name="remove", description="Remove a term (asks for confirmation)")
     @app_commands.describe(term="The term to remove")

@@ -160,7 +160,7 @@ async def test_an_editors_new_term_is_found_at_once(rig: Rig) -> None:
         "aliases": "QSamp",
         "related": "",
     }
-    saved = await rig.fake.submit_modal("gl:form:add", values, user_id=EDITOR_ID, guild_id=GUILD_ID)
+    saved = await rig.fake.submit_modal(f"gl:form:add:{EDITOR_ID}", values, user_id=EDITOR_ID, guild_id=GUILD_ID)
     assert saved.content.startswith("Added **Quokka Sampling**")
     found = await search(rig, "qsamp")
     assert found.embeds[0]["description"] == "**1. Quokka Sampling** · alias: **QSamp**"

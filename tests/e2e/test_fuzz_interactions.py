@@ -679,8 +679,9 @@ def custom_id(draw: st.DrawFn, term_ids: list[int], user: int) -> str:
                 f"gl:s:{draw(st.integers(0, 9999))}:{owner}:{draw(short_text)}",
                 f"gl:s:{draw(st.integers(0, 99999))}:{owner}:",
                 f"gl:s::{owner}:x",
+                f"gl:form:add:{owner}",
+                f"gl:form:edit:{term_id}:{owner}",
                 "gl:form:add",
-                f"gl:form:edit:{term_id}",
                 draw(st.text(alphabet="0123456789abcdef", min_size=32, max_size=32)),  # a timed-out view's id
                 draw(st.text(min_size=1, max_size=100)),
             ]

@@ -14,6 +14,7 @@ from tests.e2e.fake_discord import InteractionResult, find_component
 from tests.e2e.rig import EDITOR_ID, GUILD_ID, MEMBER_ID, OWNER_ID, Rig, eventually
 
 FORM_INPUTS = ("name", "definition", "explanation", "aliases", "related")
+ADD_FORM = f"gl:form:add:{EDITOR_ID}"
 NEW_TERM = {
     "name": "Quokka Sampling",
     "definition": "Drafting tokens with a small model and checking them with a large one.",
@@ -48,12 +49,12 @@ async def test_editor_adds_a_term_with_the_form_and_define_finds_it(rig: Rig) ->
     opened = await glossary(rig, "add", category="Inference", url="https://example.org/quokka")
     assert opened.type == 9 and opened.latency is not None and opened.latency < 3
     modal = opened.modal
-    assert modal is not None and modal["custom_id"] == "gl:form:add"
+    assert modal is not None and modal["custom_id"] == ADD_FORM
     assert len(modal["title"]) <= MODAL_TITLE_LIMIT and len(modal["components"]) == 5
     assert list(form_values(modal)) == list(FORM_INPUTS)
     assert all(len(row["label"]) <= 45 for row in modal["components"])
 
-    saved = await submit(rig, "gl:form:add", NEW_TERM)
+    saved = await submit(rig, ADD_FORM, NEW_TERM)
     assert saved.type == 4 and saved.ephemeral
     assert saved.content.startswith("Added **Quokka Sampling** (change #1)")
     assert saved.embeds[0]["title"] == "Quokka Sampling"
@@ -75,20 +76,34 @@ async def test_editor_adds_a_term_with_the_form_and_define_finds_it(rig: Rig) ->
 
 async def test_a_refused_form_keeps_what_was_typed(rig: Rig) -> None:
     await glossary(rig, "add")
-    refused = await submit(rig, "gl:form:add", {**NEW_TERM, "aliases": "LLM", "related": "Nowhere"})
+    refused = await submit(rig, ADD_FORM, {**NEW_TERM, "aliases": "LLM", "related": "Nowhere"})
     assert refused.ephemeral and refused.content.startswith("Not saved: the alias 'LLM' is already an alias of")
     assert await change_count(rig) == 0 and rig.bot.index.term_for("qsamp") is None
     retry = find_component(refused.message or {}, label="Fix and try again")
     reopened = await rig.fake.click(refused, retry["custom_id"], user_id=EDITOR_ID)
     assert reopened.modal is not None
     assert form_values(reopened.modal) == {**NEW_TERM, "aliases": "LLM", "related": "Nowhere"}
-    unknown = await submit(rig, "gl:form:add", {**NEW_TERM, "related": "Nowhere"})
+    unknown = await submit(rig, ADD_FORM, {**NEW_TERM, "related": "Nowhere"})
     assert unknown.content.startswith("Not saved: no term is called 'Nowhere'")
     # A submitted form is closed, refused or not: fixing it goes through the button again.
     retry = find_component(unknown.message or {}, label="Fix and try again")
     await rig.fake.click(unknown, retry["custom_id"], user_id=EDITOR_ID)
-    saved = await submit(rig, "gl:form:add", NEW_TERM)
+    saved = await submit(rig, ADD_FORM, NEW_TERM)
     assert saved.content.startswith("Added **Quokka Sampling**")
+
+
+async def test_two_editors_adding_at_once_each_keep_their_own_form(rig: Rig) -> None:
+    first = await glossary(rig, "add")
+    second = await glossary(rig, "add", user_id=OWNER_ID)
+    assert first.modal is not None and second.modal is not None
+    assert first.modal["custom_id"] != second.modal["custom_id"]
+    theirs = await submit(
+        rig, second.modal["custom_id"], {**NEW_TERM, "name": "Wombat Decoding", "aliases": ""}, OWNER_ID
+    )
+    mine = await submit(rig, first.modal["custom_id"], NEW_TERM)
+    assert theirs.content.startswith("Added **Wombat Decoding**"), theirs.content
+    assert mine.content.startswith("Added **Quokka Sampling**"), mine.content
+    assert await change_count(rig) == 2
 
 
 async def test_bad_options_are_refused_before_the_form_opens(rig: Rig) -> None:
@@ -130,12 +145,14 @@ async def test_edit_history_and_revert(rig: Rig) -> None:
     opened = await glossary(rig, "edit", term="chatgpt")
     assert opened.modal is not None
     term_id = rig.bot.index.term_for("ChatGPT")
-    assert opened.modal["custom_id"] == f"gl:form:edit:{term_id}"
+    assert opened.modal["custom_id"] == f"gl:form:edit:{term_id}:{EDITOR_ID}"
     assert opened.modal["title"] == "Edit ChatGPT"
     values = form_values(opened.modal)
     assert values["name"] == "ChatGPT" and values["definition"] == original["description"].split("**")[1]
 
-    saved = await submit(rig, f"gl:form:edit:{term_id}", {**values, "definition": "A chat assistant by OpenAI."})
+    saved = await submit(
+        rig, f"gl:form:edit:{term_id}:{EDITOR_ID}", {**values, "definition": "A chat assistant by OpenAI."}
+    )
     assert saved.content.startswith("Saved **ChatGPT** (change #1)")
     assert (await rig.define("ChatGPT")).embeds[0]["description"].startswith("**A chat assistant by OpenAI.**")
     aliased = await glossary(rig, "alias", term="ChatGPT", alias="Chat GPT Assistant")
