@@ -7,7 +7,7 @@ to build at start, no memory beyond the index, and never out of step with /defin
 What counts as a mention: a run of whole words in the message whose words, joined, equal a phrase's
 `normalize.lookup_key`. So case, punctuation, hyphens, spaces, zero-width characters and a plural "s"
 do not matter, exactly as for `/define`: "Fine-Tuning", "fine tuning" and "finetuning" all mention a
-term registered as "Fine-Tuning" or as "Finetuning". Two guards keep joined words honest:
+term named "Fine-Tuning" or "Finetuning". Two guards keep joined words honest:
 - a message may split a word the phrase does not split ("fine tuning" for "Finetuning") only between
   parts of at least `MIN_SPLIT_PART_CHARS`, unless the parts are joined by a bare "." or "-" ("U.S.",
   "t-SNE"): otherwise "it's a" would mention "SA" and "a gent" would mention "Agent";
@@ -94,7 +94,7 @@ _HARD = 2
 class Mention:
     term_id: int
     name: str
-    """The term name or alias as registered (the first registered, if several share a spelling)."""
+    """The term's name or alias that the words spell, as the glossary writes it."""
     start: int
     end: int
     """Character offsets into the original message: `text[start:end]` is what the author wrote."""
