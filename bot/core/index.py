@@ -28,6 +28,7 @@ import heapq
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import IntEnum
+from operator import itemgetter
 from typing import Literal
 
 from rapidfuzz import process
@@ -48,9 +49,12 @@ PREFIX_SCAN_LIMIT = 256
 ranking 256 keys takes a fraction of a millisecond, and larger ranges are few (at most n/256 per length)."""
 FUZZY_CANDIDATES = 60
 """At most this many near prefixes (the closest first) are turned into terms; more only costs time."""
-DIRECT_MATCH_KEYS = {1: 8, 2: 4096}
+DIRECT_MATCH_KEYS = {1: 8, 2: 1024}
 """With this many keys or fewer left under the walk's position (by typos left), comparing the rest of the
-query with each of them in C is cheaper than walking on letter by letter in Python."""
+query with each of them in C is cheaper than walking on letter by letter in Python. Not more for two typos:
+at 100,000 terms the keys under a common first word's first letters ("ma…" for "Machine …", 2,000 to 3,500)
+nearly all hold a prefix within two typos of a query typed a letter or two past that word, and listing
+those prefixes for the comparison took ~1.5 ms (the slowest keystrokes); the walk narrows them first."""
 LCS_FILTER_MIN_SLACK = 2
 """`_match_keys` filters keys by their common subsequence with the query only for a rest of the query longer
 than this many times the typos allowed, and more keys than LCS_FILTER_MIN_KEYS."""
@@ -128,6 +132,9 @@ class _Walk:
     found: set[str] = field(default_factory=set)
     seen: set[tuple[str, int, int]] = field(default_factory=set)
     """(prefix, query position, typos left) states walked."""
+    branches: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
+    """`_branches` of the prefixes too deep for the index's own cache: the walk meets many of them twice
+    (a wrong letter and a missing one both go on from the same prefix), and no other walk needs them."""
 
 
 def _fit(text: str, limit: int = MAX_CHOICE_CHARS) -> str:
@@ -460,20 +467,31 @@ class GlossaryIndex:
                 if (node, position, budget) in walk.seen:
                     return  # another path got here with this budget: it goes on exactly as this one would
                 walk.seen.add((node, position, budget))
-                branches = self._branches(node, low, high)
+                branches = self._branches(node, low, high, walk.branches)
                 self._try_typos(walk, node, position, span=(low, high), budget=budget, branches=branches)
                 following = branches.get(typed)
                 if following is None:
                     return  # no key goes on with the typed letter: only the typos tried above lead anywhere
                 node, (low, high) = node + typed, following
             else:  # no typo allowed here: narrowing the range is all it takes
-                node += typed
-                low, high = self._range_in(keys, node, low, high)
-                if low == high:
+                span = self._child_range(node, low, high, typed)
+                if span is None:
                     return
+                node, (low, high) = node + typed, span
             if high - low <= DIRECT_MATCH_KEYS[budget]:
                 self._match_range(walk, node, low, high, at=position + 1, budget=budget)
                 return
+
+    def _child_range(self, node: str, low: int, high: int, letter: str) -> tuple[int, int] | None:
+        """The range of the keys going on from `node` (keys[low:high]) with `letter`, if any.
+
+        A dictionary lookup where the node's branches are cached (the first letters, which every walk
+        narrows through), else two binary searches.
+        """
+        if len(node) <= BRANCH_CACHE_DEPTH:
+            return self._branches(node, low, high).get(letter)
+        low, high = self._range_in(self._sorted_keys, node + letter, low, high)
+        return (low, high) if low < high else None
 
     def _try_typos(
         self,
@@ -581,9 +599,16 @@ class GlossaryIndex:
         shortest, longest = max(size - budget, 0), size + budget
         # For a short rest nearly every key would pass; for a few keys the filter costs more than it saves.
         if size > LCS_FILTER_MIN_SLACK * budget and len(keys) > LCS_FILTER_MIN_KEYS:
-            whole = node + rest
+            # Only a key's first `longest` letters after `node` can be part of a near prefix: comparing just
+            # those (cut in C by the processor, which cuts `node + rest` to `rest` alike) filters out the
+            # many long keys that share the query's letters only far past its end.
             passed = process.extract(
-                whole, keys, scorer=LCSseq.similarity, processor=None, score_cutoff=len(whole) - budget, limit=None
+                node + rest,
+                keys,
+                scorer=LCSseq.similarity,
+                processor=itemgetter(slice(depth, depth + longest)),
+                score_cutoff=size - budget,
+                limit=None,
             )
             keys = [key for key, _, _ in passed]
         continuations = {key[depth : depth + longest] for key in keys}
@@ -599,12 +624,16 @@ class GlossaryIndex:
         ):
             walk.found.add(node + candidate)
 
-    def _branches(self, prefix: str, low: int, high: int) -> dict[str, tuple[int, int]]:
+    def _branches(
+        self, prefix: str, low: int, high: int, memo: dict[str, dict[str, tuple[int, int]]] | None = None
+    ) -> dict[str, tuple[int, int]]:
         """Each letter that follows `prefix` (whose keys are keys[low:high]) with the range it starts.
 
-        Found by hopping through the range: one binary search per letter.
+        Found by hopping through the range: one binary search per letter. Kept in the index's cache for
+        prefixes of up to BRANCH_CACHE_DEPTH letters, and in `memo` (one walk's) for longer ones.
         """
-        cached = self._branch_cache.get(prefix)
+        cache = self._branch_cache if len(prefix) <= BRANCH_CACHE_DEPTH else memo
+        cached = None if cache is None else cache.get(prefix)
         if cached is not None:
             return cached
         keys = self._sorted_keys
@@ -620,8 +649,8 @@ class GlossaryIndex:
             after = bisect.bisect_left(keys, prefix + chr(ord(letter) + 1), position, high)
             branches[letter] = (position, after)
             position = after
-        if depth <= BRANCH_CACHE_DEPTH:
-            self._branch_cache[prefix] = branches
+        if cache is not None:
+            cache[prefix] = branches
         return branches
 
     def _fuzzy_terms(self, key: str, near: dict[str, int], limit: int) -> list[int]:
