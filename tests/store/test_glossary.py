@@ -104,3 +104,19 @@ async def test_lookups_counted_in_a_batch_add_up_per_term_and_week(glossary: Glo
     assert sorted(tuple(row) for row in weekly) == sorted(
         [(ssl, week, 4), (ssl, "2025-W01", 2), (fine_tuning, week, 1)]
     )
+
+
+async def test_index_rows_hold_every_term_with_its_aliases_in_order(glossary: GlossaryStore) -> None:
+    entries = [
+        Entry("Large Language Model", "x", aliases=("LLM", "Foundation Model", "LM")),
+        Entry("Fine-Tuning", "y"),
+        Entry("Transformer", "z", aliases=("TF",)),
+    ]
+    await glossary.apply_entries(entries, mode="import")
+    rows = await glossary.index_rows()
+    assert [(name, aliases, lookups) for _, name, aliases, lookups in rows] == [
+        ("Large Language Model", ("LLM", "Foundation Model", "LM"), 0),
+        ("Fine-Tuning", (), 0),
+        ("Transformer", ("TF",), 0),
+    ]
+    assert [term_id for term_id, _, _, _ in rows] == sorted(term_id for term_id, _, _, _ in rows)
