@@ -240,7 +240,7 @@ def _broadcast_world(mode: Mode, database: Path) -> tuple[FakeDiscord, list[tupl
         for n in range(mode.broadcast_channels)
     ]
     _subscribe_channels(database, channels)
-    fake = FakeDiscord(validate=False, global_rate_limit=mode.broadcast_limit)
+    fake = FakeDiscord(validate=False, global_rate_limit=mode.broadcast_limit, keep_history=False)
     populate_world(fake)
     for guild in sorted({guild for _, guild in channels}):
         fake.add_guild(guild, f"guild {guild % 1000}", owner_id=MEMBER_ID + 1)

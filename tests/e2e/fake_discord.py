@@ -484,6 +484,7 @@ class FakeDiscord:
         interaction_deadline: float = 3.0,
         validate: bool = True,
         reject_invalid: bool = True,
+        keep_history: bool = True,
     ) -> None:
         """Create the fake (call :meth:`start` to listen).
 
@@ -493,6 +494,11 @@ class FakeDiscord:
         3 s: a later first callback gets 404 10062 and a violation. With ``reject_invalid`` a body
         breaking Discord's limits gets 400 50035 like on Discord (policy and schema findings are only
         recorded).
+
+        ``keep_history=False`` is for load benchmarks: requests are recorded without their bodies and
+        headers, and messages posted to channels are not kept (so a channel's history and a nonce's
+        replay come back empty). The fake shares the bot's process: the payloads of 10,000 posts would
+        be most of what the garbage collector walks, and the pauses would be charged to the bot.
         """
         self.bot_id = bot_id
         self.bot_username = bot_username
@@ -503,6 +509,7 @@ class FakeDiscord:
         self.interaction_deadline = interaction_deadline
         self.validate = validate
         self.reject_invalid = reject_invalid
+        self.keep_history = keep_history
         self.global_rate_limit = global_rate_limit
         self.global_rate_period = global_rate_period
 
@@ -1803,7 +1810,12 @@ class FakeDiscord:
         path = "/" + request.match_info["tail"]
         body, files = await self._read_body(request)
         record = RecordedRequest(
-            request.method, path, dict(request.query), body, dict(request.headers), time.monotonic()
+            request.method,
+            path,
+            dict(request.query),
+            body if self.keep_history else None,
+            dict(request.headers) if self.keep_history else {},
+            time.monotonic(),
         )
         self.requests.append(record)
         self._notify()
@@ -2480,8 +2492,9 @@ class FakeDiscord:
         message = self._new_message(channel_id, body, files=req.files, mtype=mtype)
         if body.get("message_reference"):
             message["message_reference"] = {**body["message_reference"], "channel_id": str(channel_id)}
-        self._store_message(message, ephemeral=False)
-        if nonce is not None and body.get("enforce_nonce"):
+        if self.keep_history:
+            self._store_message(message, ephemeral=False)
+        if nonce is not None and body.get("enforce_nonce") and self.keep_history:
             self._nonces[(channel_id, str(nonce))] = (int(message["id"]), now)
         self._spawn(self._dispatch_message("MESSAGE_CREATE", message))
         return _json_response(message)

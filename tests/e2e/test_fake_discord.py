@@ -313,6 +313,15 @@ async def test_nonce_dedupe_returns_the_first_message(fake_discord: FakeDiscord,
     assert len(fake_discord.messages_in(CHANNEL_ID)) == 2
 
 
+async def test_without_history_posts_are_answered_but_not_kept(fake_discord: FakeDiscord, bot: PingBot) -> None:
+    fake_discord.keep_history = False
+    sent = await text_channel(bot).send("weekly pulse", nonce="pulse-2024-w01")
+    assert sent.id and sent.content == "weekly pulse"
+    assert fake_discord.messages_in(CHANNEL_ID) == []
+    [record] = fake_discord.requests_to("POST", f"/channels/{CHANNEL_ID}/messages")
+    assert record.status == 200 and record.json is None and record.headers == {}
+
+
 async def test_channel_status_forbidden(fake_discord: FakeDiscord, bot: PingBot) -> None:
     fake_discord.set_channel_status(CHANNEL_ID, 403)
     with pytest.raises(discord.Forbidden) as info:
