@@ -7,10 +7,12 @@ the synced command set) and warms the OS file cache, as for a restart after a de
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from bench import config
@@ -18,6 +20,7 @@ from bench.config import Mode
 from bench.data import SEED, SIZES
 from bench.glossary_db import REPO_ROOT, glossary_database
 from bench.report import Report, Row
+from bench.startup import LAUNCHED_AT_VARIABLE
 
 READY_TARGET_S = 2.0
 RSS_TARGET_MB = 200.0
@@ -28,6 +31,8 @@ def _run_startup(database: Path, *options: str, what: str) -> dict[str, float]:
     """Run bench.startup in a fresh interpreter and read the JSON figures it prints last."""
     finished = subprocess.run(
         [sys.executable, "-m", "bench.startup", *options, str(database)],
+        # CLOCK_MONOTONIC is one clock for every process on Linux: the child times its start from here.
+        env={**os.environ, LAUNCHED_AT_VARIABLE: repr(time.monotonic())},
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
@@ -49,9 +54,15 @@ def breakdown(database: Path) -> dict[str, float]:
 
 
 def run(mode: Mode, report: Report) -> None:
-    ready = report.add(Row("Start", "GlossaryBot() to on_ready, median", target=f"≤ {READY_TARGET_S:g} s at 100k"))
-    imports = report.add(Row("Start", "… plus interpreter start and imports before it"))
-    steps = report.add(Row("Start", "… of which: index_rows() / GlossaryIndex.build"))
+    ready = report.add(
+        Row(
+            "Start",
+            "process launch to on_ready (interpreter, imports, everything), median",
+            target=f"≤ {READY_TARGET_S:g} s at 100k",
+        )
+    )
+    parts_of_start = report.add(Row("Start", "… of which: imports / GlossaryBot() to on_ready"))
+    steps = report.add(Row("Start", "… and in on_ready's share: index_rows() / GlossaryIndex.build"))
     memory = report.add(Row("Memory", "RSS after ready (peak)", target=f"≤ {RSS_TARGET_MB:g} MB at 100k"))
     parts = report.add(Row("Memory", "… RSS added by: imports / index_rows() / GlossaryIndex"))
     with tempfile.TemporaryDirectory(prefix="bench-start-") as folder:
@@ -60,11 +71,14 @@ def run(mode: Mode, report: Report) -> None:
             if mode.prime_start:
                 start_once(path)
             runs = [start_once(path) for _ in range(mode.starts)]
-            ready_s = statistics.median(run["ready_s"] for run in runs)
+            ready_s = statistics.median(run["since_launch_s"] for run in runs)
             rss = statistics.median(run["rss_mb"] for run in runs)
             peak = max(run["peak_rss_mb"] for run in runs)
             ready.by_size[size] = f"{ready_s:.2f} s (n={len(runs)})"
-            imports.by_size[size] = f"{statistics.median(run['imports_s'] for run in runs):.2f} s"
+            parts_of_start.by_size[size] = (
+                f"{statistics.median(run['imports_s'] for run in runs):.2f} s / "
+                f"{statistics.median(run['ready_s'] for run in runs):.2f} s"
+            )
             memory.by_size[size] = f"{rss:.0f} MB ({peak:.0f} MB)"
             ready.met = ready_s <= READY_TARGET_S
             memory.met = rss <= RSS_TARGET_MB

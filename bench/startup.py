@@ -6,6 +6,7 @@ benchmarks (or from an earlier start: CPython keeps freed memory for reuse rathe
 Prints one JSON object:
 - `imports_s`: interpreter start to the bot's modules imported (`time.perf_counter` starts at zero
   close to process start on Linux, but this is measured from the first line of this module);
+- `since_launch_s`: from the parent starting this process (see LAUNCHED_AT_VARIABLE) to `on_ready`;
 - `ready_s`: `GlossaryBot(...)` to `on_ready`, against the fake Discord on 127.0.0.1 (the world of
   `tests.e2e.rig`): open and migrate the database, seed check, load the index, cogs, command check;
 - `rss_mb` after ready and a full collection, `peak_rss_mb` the process's high-water mark (the fake
@@ -21,6 +22,7 @@ STARTED = time.perf_counter()
 import asyncio  # noqa: E402 -- after the clock starts: import time is part of what is measured
 import gc  # noqa: E402
 import json  # noqa: E402
+import os  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -29,6 +31,8 @@ from tests.e2e.fake_discord import FAST_CLIENT_OPTIONS, FakeDiscord, running_cli
 from tests.e2e.rig import START_OF_TEST_TIME, ControllableClock, populate_world, rig_settings  # noqa: E402
 
 READY_TIMEOUT_S = 120.0
+LAUNCHED_AT_VARIABLE = "BENCH_LAUNCHED_AT"
+"""`time.monotonic()` in the parent just before it started this process (see bench/start.py)."""
 
 
 def memory_mb() -> tuple[float, float]:
@@ -52,6 +56,7 @@ async def start_once(database: Path) -> dict[str, float]:
         bot = GlossaryBot(settings, clock=ControllableClock(START_OF_TEST_TIME), **FAST_CLIENT_OPTIONS)
         async with running_client(fake, bot, timeout=READY_TIMEOUT_S):
             ready = time.perf_counter()
+            ready_monotonic = time.monotonic()
             gc.collect()
             rss, peak = memory_mb()
             terms = len(bot.index)
@@ -60,6 +65,7 @@ async def start_once(database: Path) -> dict[str, float]:
     return {
         "imports_s": imported - STARTED,
         "ready_s": ready - began,
+        "since_launch_s": ready_monotonic - float(os.environ.get(LAUNCHED_AT_VARIABLE, "nan")),
         "rss_mb": rss,
         "peak_rss_mb": peak,
         "terms": terms,
