@@ -365,9 +365,9 @@ NOTE = (
     "CPU; in brackets, plain wall-clock lateness, which on a shared machine includes other processes' turns. "
     "The broadcast runs at the fake's global limit with the bot's pacer set to the same rate (the settings "
     "allow at most 50/s); total is from the post falling due to the last message the fake accepted. The "
-    "worst holds of the loop are full garbage collections: each /define counts its lookup in a write "
-    "transaction after answering, and in a burst those queue (a few are dropped as busy after 2 s), each "
-    "keeping its interaction alive: the collector finds more to walk than while typing."
+    "fake keeps no copy of what it was sent (its records of interactions are dropped as they finish, and of "
+    "posts not kept): living in the bot's process, they would be most of what the garbage collector walks, "
+    "and its pauses would be charged to the bot."
 )
 
 
