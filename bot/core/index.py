@@ -55,6 +55,10 @@ query with each of them in C is cheaper than walking on letter by letter in Pyth
 at 100,000 terms the keys under a common first word's first letters ("ma…" for "Machine …", 2,000 to 3,500)
 nearly all hold a prefix within two typos of a query typed a letter or two past that word, and listing
 those prefixes for the comparison took ~1.5 ms (the slowest keystrokes); the walk narrows them first."""
+SMALL_GLOSSARY_KEYS = 4096
+"""A glossary of this many keys or fewer is compared with a two-typo query whole, from the first letter: it
+costs about what the walk does there, and it finds two typos among the first letters too, which the walk
+leaves out (TYPO_DENSE_PREFIX). At 1,000 terms that keeps a few answers such as "Cairation" → "Variational"."""
 LCS_FILTER_MIN_SLACK = 2
 """`_match_keys` filters keys by their common subsequence with the query only for a rest of the query longer
 than this many times the typos allowed, and more keys than LCS_FILTER_MIN_KEYS."""
@@ -455,7 +459,8 @@ class GlossaryIndex:
             if found_at < high and keys[found_at].startswith(whole):
                 walk.found.add(whole)
             return
-        if high - low <= DIRECT_MATCH_KEYS[budget]:
+        small = budget > 1 and not node and high - low <= SMALL_GLOSSARY_KEYS
+        if small or high - low <= DIRECT_MATCH_KEYS[budget]:
             self._match_range(walk, node, low, high, at=at, budget=budget)
             return
         for position in range(at, len(query) + 1):
