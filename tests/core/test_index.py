@@ -335,6 +335,7 @@ def test_two_typos_in_the_first_letters_are_found_when_the_later_words_are_right
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(index_module, "DIRECT_MATCH_KEYS", {1: 0, 2: 0})  # walk as in a large glossary
+    monkeypatch.setattr(index_module, "SMALL_GLOSSARY_KEYS", 0)
     words = ["model", "learning", "network", "neural", "language", "vision", "agent", "token", "layer", "graph"]
     names = [f"{a} {b} {c}" for a in words for b in words for c in words if len({a, b, c}) == 3]
     index = GlossaryIndex.build([*((i, name, [], 0) for i, name in enumerate(names)), (-1, "Normalization", [], 0)])
@@ -343,3 +344,8 @@ def test_two_typos_in_the_first_letters_are_found_when_the_later_words_are_right
     assert index.resolve("wural network graph").term_id == target  # "n" dropped, "e" mistyped
     # One word only: nothing singles names out, and two typos among the first letters stay unfound.
     assert index.resolve("mromalization").kind == "miss"
+
+
+def test_a_small_glossary_finds_two_typos_among_the_first_letters_too() -> None:
+    index = GlossaryIndex.build([(1, "Normalization", [], 0), (2, "Neural Network", [], 0)])
+    assert index.resolve("mromalization").term_id == 1
