@@ -18,7 +18,8 @@ Design notes (sized for 100,000 terms; `make bench` measures every claim here):
   distance, after a longest-common-subsequence filter). A lookup's work depends on the query and on how
   many keys branch near it, not on reading the glossary: ×2.5 per tenfold glossary where a scan is ×10.
   Two typos among the very first letters are left out (see TYPO_DENSE_PREFIX) unless the later words of
-  the query single out the names to compare.
+  the query single out the names to compare; and autocomplete looks for a second typo only in text that
+  no name starts with (text some names start with is being typed as they are spelled).
 """
 
 from __future__ import annotations
@@ -382,7 +383,10 @@ class GlossaryIndex:
             yield self._choice(entry.term_id, Tier.ALIAS, entry)
         yield from (self._choice(term_id, Tier.WORD) for term_id in self._word_matches(key, limit))
         if near is None:
-            near = self._near_prefixes(words)
+            # Text that names start with is being typed as they are spelled: a second typo is unlikely, and
+            # looking for one among the many names that go on from a common first word is the slowest
+            # work autocomplete does.
+            near = self._near_prefixes(words, most_edits=1 if prefixed or exact else None)
         yield from (self._choice(term_id, Tier.FUZZY) for term_id in self._fuzzy_terms(key, near, limit))
 
     def _choice(self, term_id: int, tier: Tier, via: _Name | None = None) -> Choice:
@@ -429,11 +433,11 @@ class GlossaryIndex:
 
     # ---- typos ------------------------------------------------------------------------------------
 
-    def _near_prefixes(self, words: list[str]) -> dict[str, int]:
+    def _near_prefixes(self, words: list[str], most_edits: int | None = None) -> dict[str, int]:
         """Every key prefix within `max_edits(key)` typos of the key of `words` (OSA distance), with that
         distance; but two typos within the first TYPO_DENSE_PREFIX letters only when later words follow."""
         key = "".join(words)
-        edits = max_edits(key)
+        edits = max_edits(key) if most_edits is None else min(max_edits(key), most_edits)
         if len(key) < MIN_FUZZY_KEY_CHARS or edits == 0 or not self._sorted_keys:
             return {}
         walk = _Walk(key, edits)

@@ -349,3 +349,12 @@ def test_two_typos_in_the_first_letters_are_found_when_the_later_words_are_right
 def test_a_small_glossary_finds_two_typos_among_the_first_letters_too() -> None:
     index = GlossaryIndex.build([(1, "Normalization", [], 0), (2, "Neural Network", [], 0)])
     assert index.resolve("mromalization").term_id == 1
+
+
+def test_text_that_names_start_with_is_completed_with_one_typo_at_most() -> None:
+    index = GlossaryIndex.build([(1, "Tensor Core", [], 0), (2, "Tensor Cache", [], 0), (3, "Tensor Lamp", [], 0)])
+    # "tensorco" starts a name: one typo away ("tensorca") is offered, two away ("tensorla") is not ...
+    assert names(index.complete("Tensor Co")) == ["Tensor Core", "Tensor Cache"]
+    # ... while text that starts no name may hold two, and resolving a submitted name still allows them.
+    assert "Tensor Lamp" in names(index.complete("Tensor Cx"))
+    assert index.resolve("Tensor Lxxp").term_id == 3
