@@ -6,6 +6,7 @@ Every multi-row change runs in one transaction, so the glossary is never seen ha
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,15 @@ from bot.core.schedule import iso_week_of
 from bot.store.db import Database
 
 SEED_DIGEST_KEY = "seed_digest"
+_TERM_VIEW_SQL = """
+SELECT t.id, t.name, t.definition, t.description, t.category, t.url,
+    (SELECT json_group_array(text) FROM
+        (SELECT text FROM term_names WHERE term_id = t.id AND is_alias = 1 ORDER BY position)),
+    (SELECT json_group_array(json_array(related_id, name)) FROM
+        (SELECT r.related_id, rt.name FROM relations r JOIN terms rt ON rt.id = r.related_id
+         WHERE r.term_id = t.id ORDER BY r.position))
+FROM terms t WHERE t.id = ?
+"""
 ROWS_PER_FETCH = 4096
 """Rows read per trip to the database thread when reading a whole table: few trips, little held at once."""
 Mode = Literal["seed", "import"]
@@ -103,19 +113,11 @@ class GlossaryStore:
                 yield cast("list[tuple[Any, ...]]", chunk)  # typed as `Row`s; without a row factory, tuples
 
     async def term_view(self, term_id: int) -> TermView | None:
-        row = await self.database.fetch_one(
-            "SELECT id, name, definition, description, category, url FROM terms WHERE id = ?", (term_id,)
-        )
+        # One statement rather than three (term, aliases, related): each statement is a round trip to the
+        # database thread, and this read is most of what a /define costs.
+        row = await self.database.fetch_one(_TERM_VIEW_SQL, (term_id,))
         if row is None:
             return None
-        aliases = await self.database.fetch_all(
-            "SELECT text FROM term_names WHERE term_id = ? AND is_alias = 1 ORDER BY position", (term_id,)
-        )
-        related = await self.database.fetch_all(
-            "SELECT r.related_id, t.name FROM relations r JOIN terms t ON t.id = r.related_id "
-            "WHERE r.term_id = ? ORDER BY r.position",
-            (term_id,),
-        )
         return TermView(
             term_id=row[0],
             name=row[1],
@@ -123,8 +125,8 @@ class GlossaryStore:
             description=row[3],
             category=row[4],
             url=row[5],
-            aliases=tuple(alias[0] for alias in aliases),
-            related=tuple((item[0], item[1]) for item in related),
+            aliases=tuple(json.loads(row[6])),
+            related=tuple((related_id, name) for related_id, name in json.loads(row[7])),
         )
 
     async def count_terms(self) -> int:

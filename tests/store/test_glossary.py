@@ -120,3 +120,25 @@ async def test_index_rows_hold_every_term_with_its_aliases_in_order(glossary: Gl
         ("Transformer", ("TF",), 0),
     ]
     assert [term_id for term_id, _, _, _ in rows] == sorted(term_id for term_id, _, _, _ in rows)
+
+
+async def test_a_term_view_keeps_the_order_of_aliases_and_related_terms(glossary: GlossaryStore) -> None:
+    entries = [
+        Entry('Cé "quoted" term', "C."),
+        Entry("A term", "A."),
+        Entry("B term", "B."),
+        Entry("Main", "M.", aliases=("Zeta", 'Al"pha', "Mü"), related=("B term", 'Cé "quoted" term', "A term")),
+    ]
+    await glossary.apply_entries(entries, mode="import")
+    ids = dict(await glossary.database.fetch_all("SELECT name, id FROM terms"))
+    view = await glossary.term_view(ids["Main"])
+    assert view is not None
+    assert view.aliases == ("Zeta", 'Al"pha', "Mü")
+    assert view.related == (
+        (ids["B term"], "B term"),
+        (ids['Cé "quoted" term'], 'Cé "quoted" term'),
+        (ids["A term"], "A term"),
+    )
+    lonely = await glossary.term_view(ids["A term"])
+    assert lonely is not None and lonely.aliases == () and lonely.related == ()
+    assert await glossary.term_view(10_000) is None
