@@ -14,7 +14,8 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -167,3 +168,37 @@ class BotProcess:
 
     async def wait_for_log(self, text: str) -> None:
         await self.wait_until(lambda: text in self.log(), f"{text!r} in the log")
+
+
+LOCK_HOLDER = """
+import sqlite3, sys
+connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+connection.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+sys.stdin.readline()
+connection.execute("COMMIT")
+print("released", flush=True)
+"""
+
+
+@contextmanager
+def locked_by_another_process(path: Path) -> Iterator[subprocess.Popen[str]]:
+    """Another process holds BEGIN EXCLUSIVE on the database until `release(holder)` (or the end)."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", LOCK_HOLDER, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        yield holder
+    finally:
+        assert holder.stdin is not None and holder.stdout is not None
+        holder.stdin.close()  # releases the lock if the test did not (end of input ends the wait)
+        holder.wait()
+        holder.stdout.close()
+
+
+def release(holder: subprocess.Popen[str]) -> None:
+    assert holder.stdin is not None and holder.stdout is not None
+    holder.stdin.write("\n")
+    holder.stdin.flush()
+    assert holder.stdout.readline().strip() == "released"

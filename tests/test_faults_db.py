@@ -10,10 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,45 +21,13 @@ from bot.importers import write_own_format
 from bot.store.db import Database
 from tests.e2e.fake_discord import InteractionResult
 from tests.e2e.rig import EDITOR_ID, GUILD_ID, Rig, eventually
-from tests.processes import SEED_PATH, database_problems, scalar
+from tests.processes import SEED_PATH, database_problems, locked_by_another_process, release, scalar
 
-LOCK_HOLDER = """
-import sqlite3, sys
-connection = sqlite3.connect(sys.argv[1], isolation_level=None)
-connection.execute("BEGIN EXCLUSIVE")
-print("locked", flush=True)
-sys.stdin.readline()
-connection.execute("COMMIT")
-print("released", flush=True)
-"""
 UNLIMITED_PAGES = 1_073_741_823
 TERM = "Large Language Model"
 BUSY = "the database is busy"
 FULL = "the database is full"
 NOT_WRITTEN = "lookups not written yet"
-
-
-@contextmanager
-def locked_by_another_process(path: Path) -> Iterator[subprocess.Popen[str]]:
-    """Another process holds BEGIN EXCLUSIVE on the database until `release(holder)` (or the end)."""
-    holder = subprocess.Popen(
-        [sys.executable, "-c", LOCK_HOLDER, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-        yield holder
-    finally:
-        assert holder.stdin is not None and holder.stdout is not None
-        holder.stdin.close()  # releases the lock if the test did not (end of input ends the wait)
-        holder.wait()
-        holder.stdout.close()
-
-
-def release(holder: subprocess.Popen[str]) -> None:
-    assert holder.stdin is not None and holder.stdout is not None
-    holder.stdin.write("\n")
-    holder.stdin.flush()
-    assert holder.stdout.readline().strip() == "released"
 
 
 async def add_alias(rig: Rig, alias: str, *, wait: bool = True) -> InteractionResult:

@@ -16,7 +16,7 @@ from bot.core.schedule import iso_week_of
 from bot.lookups import LookupCounter
 from bot.store.db import Database
 from bot.store.glossary import GlossaryStore
-from tests.test_faults_db import locked_by_another_process, release
+from tests.processes import locked_by_another_process, release
 
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
 WEEK = iso_week_of(NOW.date())
