@@ -8,16 +8,18 @@ import logging
 import sqlite3
 import sys
 from collections.abc import Callable, Coroutine, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.broadcast import system_clock
 from bot.config import Settings, SettingsError, configure_logging, load_settings
 from bot.core.index import GlossaryIndex
-from bot.core.pulse import PulseFileError, read_points_file, render_post_plain
+from bot.core.pulse import DataPoint, PulseFileError, read_points_file
+from bot.core.refusal import Refusal
 from bot.core.render import render_plain
-from bot.core.schedule import InvalidWeek, current_week, parse_week, parse_zone
+from bot.core.schedule import InvalidWeek, parse_week
 from bot.importers import ImportFailed, read_glossary, write_own_format
+from bot.services.pulse import PulseService
 from bot.store.backup import BackupRefused, backup_database
 from bot.store.db import Database, unavailable_reason
 from bot.store.glossary import GlossaryStore
@@ -52,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pulse_import = pulse.add_parser("import", help="import data points from JSON or CSV, all or nothing")
     pulse_import.add_argument("file", type=Path)
-    pulse_preview = pulse.add_parser("preview", help="print a week's post (default: this week)")
+    pulse_preview = pulse.add_parser("preview", help="print a week's post (default: the coming Friday's)")
     pulse_preview.add_argument("week", nargs="?")
     backup = verbs.add_parser("backup", help="copy the database to PATH, consistently, even while the bot runs")
     backup.add_argument("path", type=Path)
@@ -174,6 +176,7 @@ async def export_glossary(settings: Settings, arguments: argparse.Namespace) -> 
 
 
 async def pulse_chore(settings: Settings, arguments: argparse.Namespace) -> int:
+    points: list[DataPoint] = []
     if arguments.pulse_verb == "import":
         try:
             points = read_points_file(arguments.file)
@@ -182,8 +185,8 @@ async def pulse_chore(settings: Settings, arguments: argparse.Namespace) -> int:
             for problem in failure.problems:
                 print(f"  {problem}", file=sys.stderr)
             return EXIT_USAGE
-    else:
-        week = (arguments.week or current_week(datetime.now(UTC), parse_zone("UTC"))).upper()
+    week = arguments.week.upper() if getattr(arguments, "week", None) else None
+    if week is not None:
         try:
             parse_week(week)
         except InvalidWeek as error:
@@ -191,19 +194,18 @@ async def pulse_chore(settings: Settings, arguments: argparse.Namespace) -> int:
             return EXIT_USAGE
     database = await Database.open(settings.database_path)
     try:
-        store = PulseStore(database)
-        if settings.pulse_seed_path.exists():
-            await store.seed(settings.pulse_seed_path)
+        service = PulseService(PulseStore(database), settings, system_clock)
+        await service.prepare()
         if arguments.pulse_verb == "import":
-            print(f"Imported {await store.save_points(points)} data points from {arguments.file}")
+            print(f"Imported {await service.store.save_points(points)} data points from {arguments.file}")
             return EXIT_OK
-        week_points = await store.points_for(week)
+        text = await service.preview_plain(week)
+    except Refusal as refusal:
+        print(refusal, file=sys.stderr)
+        return EXIT_NOT_FOUND
     finally:
         await database.close()
-    if not week_points:
-        print(f"No data points for {week}: nothing would be posted.", file=sys.stderr)
-        return EXIT_NOT_FOUND
-    print(render_post_plain(week, week_points))
+    print(text)
     return EXIT_OK
 
 

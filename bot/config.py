@@ -12,9 +12,12 @@ from typing import Annotated, Any
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.core.entry import is_valid_url
+
 DEFAULT_DATABASE_PATH = Path("data/bot.db")
 DEFAULT_SEED_PATH = Path("data/glossary.yaml")
-DEFAULT_PULSE_SEED_PATH = Path("data/pulse_points.json")
+DEFAULT_PULSE_SOURCE_POLL_MINUTES = 15
+MAX_PULSE_SOURCE_POLL_MINUTES = 7 * 24 * 60
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 
 
@@ -31,16 +34,40 @@ class Settings(BaseSettings):
     editor_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     log_level: str = "INFO"
     seed_path: Path = DEFAULT_SEED_PATH
-    pulse_seed_path: Path = DEFAULT_PULSE_SEED_PATH
+    pulse_seed_path: Path | None = None
+    """Optional data points imported at start whenever the file changes; nothing by default (the bot
+    ships no data points: it must never post made-up figures)."""
+    pulse_source_url: str | None = None
+    """A published sheet (CSV or JSON in the `pulse import` format), fetched at start and every poll."""
+    pulse_source_poll_minutes: float = Field(
+        default=DEFAULT_PULSE_SOURCE_POLL_MINUTES, gt=0, le=MAX_PULSE_SOURCE_POLL_MINUTES
+    )
+    pulse_editors_channel_id: int | None = Field(default=None, gt=0)
+    """Where the Thursday reminder goes when the coming Friday has fewer than three data points."""
     pulse_grace_hours: float | None = Field(default=None, gt=0, le=24 * 6)
     """How long after its slot a missed Friday post may still go out; unset: until that Friday ends."""
     pulse_requests_per_second: float = Field(default=40, gt=0, le=50)
     """Broadcast pace, under Discord's global 50 requests a second so interactions keep headroom."""
 
-    @field_validator("discord_token", "dev_guild_id", "pulse_grace_hours", mode="before")
+    @field_validator(
+        "discord_token",
+        "dev_guild_id",
+        "pulse_grace_hours",
+        "pulse_seed_path",
+        "pulse_source_url",
+        "pulse_editors_channel_id",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("pulse_source_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value is not None and not is_valid_url(value.strip()):
+            raise ValueError("must be an http:// or https:// link, e.g. a Google Sheet published as CSV")
+        return value.strip() if value else None
 
     @field_validator("editor_user_ids", mode="before")
     @classmethod

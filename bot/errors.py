@@ -13,6 +13,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.core.refusal import Refusal
 from bot.store.db import unavailable_reason
 
 log = logging.getLogger(__name__)
@@ -21,15 +22,15 @@ NO_MENTIONS = discord.AllowedMentions.none()
 GENERIC_FAILURE = "Something went wrong on our side. It has been logged; please try again in a moment."
 
 
-class UserFacingError(app_commands.AppCommandError):
+class UserFacingError(app_commands.AppCommandError, Refusal):
     """An error whose message is meant for the user as it is (a refusal, a bad value)."""
 
 
 def message_for(error: Exception) -> str:
     original = getattr(error, "original", None)
-    if isinstance(original, UserFacingError):
+    if isinstance(original, Refusal):
         error = original
-    if isinstance(error, UserFacingError):
+    if isinstance(error, Refusal):
         return str(error)
     reason = database_trouble(error)
     if reason is not None:

@@ -29,6 +29,9 @@ SETTINGS_VARIABLES = frozenset(
         "LOG_LEVEL",
         "SEED_PATH",
         "PULSE_SEED_PATH",
+        "PULSE_SOURCE_URL",
+        "PULSE_SOURCE_POLL_MINUTES",
+        "PULSE_EDITORS_CHANNEL_ID",
         "PULSE_GRACE_HOURS",
         "PULSE_REQUESTS_PER_SECOND",
     }
@@ -45,7 +48,6 @@ def process_env(database: Path, **settings: object) -> dict[str, str]:
     values: dict[str, object] = {
         "database_path": database,
         "seed_path": SEED_PATH,
-        "pulse_seed_path": database.parent / "no-pulse-seed.json",
         "log_level": "INFO",
     }
     values.update(settings)

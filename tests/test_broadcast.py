@@ -16,7 +16,7 @@ from bot.store.pulse import PulseStore
 
 WEEK = "2026-W48"
 FRIDAY_9_UTC = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
-POINTS = [DataPoint(WEEK, f"{n}%", f"Headline {n}", rank=n) for n in (1, 2, 3)]
+POINTS = [DataPoint(WEEK, f"Example {n}", f"Example headline {n}", rank=n) for n in (1, 2, 3)]
 
 
 class Crash(BaseException):

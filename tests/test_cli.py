@@ -130,3 +130,31 @@ def test_the_real_datasets_import_and_answer(run: Run) -> None:
         assert code == EXIT_OK, err
         assert out.splitlines()[0] == name, query
         assert len(out.splitlines()) > 2, query  # the entry itself follows the name
+
+
+def test_pulse_import_gives_unranked_points_the_next_free_ranks(run: Run, tmp_path: Path) -> None:
+    points = tmp_path / "points.csv"
+    points.write_text(
+        "week,figure,headline,rank\n"
+        "2026-W50,Example A,Example unranked A,\n"
+        "2026-W50,Example B,Example ranked 1,1\n"
+        "2026-W50,Example C,Example unranked C,\n",
+        encoding="utf-8",
+    )
+    code, out, err = run("pulse", "import", points)
+    assert code == EXIT_OK, err
+    assert out.strip() == f"Imported 3 data points from {points}"
+    code, out, _ = run("pulse", "preview", "2026-W50")
+    assert code == EXIT_OK
+    assert "1. Example B — Example ranked 1" in out
+    assert "2. Example A — Example unranked A" in out
+    assert "3. Example C — Example unranked C" in out
+
+
+def test_pulse_preview_of_an_empty_week_says_nothing_will_be_posted(run: Run) -> None:
+    code, out, err = run("pulse", "preview", "2026-W50")
+    assert code == EXIT_NOT_FOUND and out == ""
+    assert err.strip() == (
+        "No data points for 2026-W50 (Friday 2026-12-11) yet: "
+        "nothing will be posted that Friday until editors add some."
+    )

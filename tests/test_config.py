@@ -37,6 +37,10 @@ def test_environment_wins_over_the_env_file(monkeypatch: pytest.MonkeyPatch, tmp
         ("EDITOR_USER_IDS", "12,bob"),
         ("LOG_LEVEL", "LOUD"),
         ("PULSE_REQUESTS_PER_SECOND", "80"),
+        ("PULSE_SOURCE_URL", "ftp://example.org/sheet.csv"),
+        ("PULSE_SOURCE_URL", "docs.google.com/spreadsheets"),
+        ("PULSE_SOURCE_POLL_MINUTES", "0"),
+        ("PULSE_EDITORS_CHANNEL_ID", "general"),
     ],
 )
 def test_a_bad_value_names_the_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str, value: str) -> None:
@@ -44,6 +48,19 @@ def test_a_bad_value_names_the_setting(monkeypatch: pytest.MonkeyPatch, tmp_path
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError, match=name):
         load_settings()
+
+
+def test_the_pulse_settings_default_to_nothing(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    names = ("PULSE_SEED_PATH", "PULSE_SOURCE_URL", "PULSE_SOURCE_POLL_MINUTES", "PULSE_EDITORS_CHANNEL_ID")
+    for name in names:
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    assert settings.pulse_seed_path is None and settings.pulse_source_url is None
+    assert settings.pulse_source_poll_minutes == 15 and settings.pulse_editors_channel_id is None
+    # An .env written for an earlier version still starts (its PULSE_SEED_PATH names a file that is gone).
+    (tmp_path / ".env").write_text("PULSE_SEED_PATH=data/pulse_points.json\nPULSE_SOURCE_URL=\n")
+    assert load_settings().pulse_seed_path == Path("data/pulse_points.json")
 
 
 def run_bot(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:

@@ -321,7 +321,7 @@ async def subscribe_channels(path: Path, channels: list[int], slot: Slot) -> Non
     try:
         store = PulseStore(database)
         await store.save_points(
-            [DataPoint(slot.week, f"{rank}0%", f"Headline {rank}", rank=rank) for rank in (1, 2, 3)]
+            [DataPoint(slot.week, f"Example {rank}", f"Example headline {rank}", rank=rank) for rank in (1, 2, 3)]
         )
         for channel_id in channels:
             await store.subscribe(

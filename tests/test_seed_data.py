@@ -1,9 +1,7 @@
-"""Checks on the hand-written seed data: data/glossary.yaml and data/pulse_points.json."""
+"""Checks on the hand-written seed data: data/glossary.yaml, and that no pulse data points ship."""
 
 from __future__ import annotations
 
-import datetime
-import json
 import re
 from collections import Counter
 from pathlib import Path
@@ -16,7 +14,6 @@ from bot.core.normalize import lookup_key
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 GLOSSARY_PATH = DATA_DIR / "glossary.yaml"
-PULSE_PATH = DATA_DIR / "pulse_points.json"
 
 ENTRY_KEYS = {"term", "definition", "description", "aliases", "related", "category", "url"}
 CATEGORIES = {
@@ -69,10 +66,6 @@ ABBREVIATIONS = {
     "LoRA": "Low-Rank Adaptation",
     "MoE": "Mixture of Experts",
 }
-PULSE_KEYS = {"week", "figure", "headline", "detail", "source_url", "rank"}
-WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{2})$")
-FIRST_WEEK = (2026, 44)
-LAST_WEEK = (2027, 10)
 
 
 @pytest.fixture(scope="module")
@@ -95,24 +88,6 @@ def name_index(entries: list[dict[str, Any]]) -> dict[str, str]:
         for name in [entry["term"], *entry.get("aliases", [])]:
             index.setdefault(lookup_key(name), entry["term"])
     return index
-
-
-@pytest.fixture(scope="module")
-def pulse_points() -> list[dict[str, Any]]:
-    loaded = json.loads(PULSE_PATH.read_text(encoding="utf-8"))
-    assert isinstance(loaded, list)
-    return loaded
-
-
-def _iso_weeks(first: tuple[int, int], last: tuple[int, int]) -> list[str]:
-    day = datetime.date.fromisocalendar(*first, 1)
-    end = datetime.date.fromisocalendar(*last, 1)
-    weeks = []
-    while day <= end:
-        year, week, _ = day.isocalendar()
-        weeks.append(f"{year}-W{week:02d}")
-        day += datetime.timedelta(weeks=1)
-    return weeks
 
 
 # --- Glossary -------------------------------------------------------------------------------------
@@ -223,40 +198,6 @@ def test_categories_are_a_small_fixed_set(entries: list[dict[str, Any]]) -> None
 # --- Pulse points ---------------------------------------------------------------------------------
 
 
-def test_pulse_points_have_required_fields(pulse_points: list[dict[str, Any]]) -> None:
-    for point in pulse_points:
-        assert set(point) == PULSE_KEYS, point
-        for key in PULSE_KEYS - {"rank"}:
-            assert isinstance(point[key], str) and point[key].strip(), (point["week"], key)
-        assert len(point["headline"]) <= 120, point["headline"]
-        assert len(point["detail"]) <= 300, point["headline"]
-        assert point["source_url"].startswith("https://"), point["headline"]
-
-
-def test_pulse_weeks_are_valid_iso_weeks(pulse_points: list[dict[str, Any]]) -> None:
-    for point in pulse_points:
-        match = WEEK_PATTERN.match(point["week"])
-        assert match, point["week"]
-        year, week = int(match.group(1)), int(match.group(2))
-        monday = datetime.date.fromisocalendar(year, week, 1)  # raises on W53 of a 52-week year
-        assert monday.isocalendar()[:2] == (year, week)
-
-
-def test_pulse_ranks_are_unique_per_week(pulse_points: list[dict[str, Any]]) -> None:
-    ranks: dict[str, list[int]] = {}
-    for point in pulse_points:
-        assert isinstance(point["rank"], int) and not isinstance(point["rank"], bool)
-        assert 1 <= point["rank"] <= 3, point
-        ranks.setdefault(point["week"], []).append(point["rank"])
-    for week, week_ranks in ranks.items():
-        assert len(week_ranks) == len(set(week_ranks)), week
-
-
-def test_pulse_covers_every_week_in_range(pulse_points: list[dict[str, Any]]) -> None:
-    expected = _iso_weeks(FIRST_WEEK, LAST_WEEK)
-    assert "2026-W53" in expected
-    by_week: dict[str, set[int]] = {}
-    for point in pulse_points:
-        by_week.setdefault(point["week"], set()).add(point["rank"])
-    assert sorted(by_week) == expected
-    assert all(ranks == {1, 2, 3} for ranks in by_week.values())
+def test_no_data_points_ship() -> None:
+    """The bot must never post made-up figures: data points come from editors, never from the repository."""
+    assert not [path.name for path in DATA_DIR.iterdir() if path.suffix.lower() in {".json", ".csv"}]

@@ -19,17 +19,14 @@ from bot.core.pulse import (
     MAX_FIGURE_CHARS,
     MAX_HEADLINE_CHARS,
     MAX_RANK,
-    DataPoint,
+    POINTS_PER_POST,
     discord_time,
     footer_text,
-    point_problems,
-    render_points_list,
-    render_post,
-    render_status,
 )
 from bot.core.render import Reply
-from bot.core.schedule import MAX_HOUR, MIN_HOUR, current_week, next_slot, parse_zone, suggest_zones
+from bot.core.schedule import MAX_HOUR, MIN_HOUR, parse_zone, suggest_zones
 from bot.errors import NO_MENTIONS, UserFacingError
+from bot.services.pulse import PulseService
 from bot.store.pulse import PulseStore
 from bot.ui import send_reply
 
@@ -71,10 +68,12 @@ class DiscordPostSender:
             replied_user=False,
             roles=[discord.Object(role_id)] if role_id else False,
         )
-        embed = discord.Embed.from_dict(reply.embed or {})
+        embeds = [discord.Embed.from_dict(reply.embed)] if reply.embed else []
         try:
             async with asyncio.timeout(SEND_TIMEOUT):
-                message = await channel.send(content=reply.content, embed=embed, allowed_mentions=mentions, nonce=nonce)
+                message = await channel.send(
+                    content=reply.content, embeds=embeds, allowed_mentions=mentions, nonce=nonce
+                )
         except discord.Forbidden as error:
             raise ChannelGone(REASON_FORBIDDEN) from error
         except discord.NotFound as error:
@@ -127,6 +126,7 @@ class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly
             requests_per_second=bot.settings.pulse_requests_per_second,
             clock=self._now,
         )
+        self.service = PulseService(self.store, bot.settings, self._now)
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
 
@@ -140,7 +140,7 @@ class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly
         return self.bot.clock()  # looked up each time: tests replace the bot's clock
 
     async def cog_load(self) -> None:
-        await self.seed_points()
+        await self.service.prepare()
         self._loop_task = asyncio.create_task(self._delivery_loop(), name="pulse-delivery")
 
     async def cog_unload(self) -> None:
@@ -151,12 +151,6 @@ class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly
             await asyncio.wait({self._loop_task}, timeout=UNLOAD_WAIT_SECONDS)
             if not self._loop_task.done():
                 log.warning("the pulse loop did not stop within %.0f s of its cancellation", UNLOAD_WAIT_SECONDS)
-
-    async def seed_points(self) -> None:
-        path = self.bot.settings.pulse_seed_path
-        count = await self.store.seed(path) if path.exists() else None
-        if count is not None:
-            log.info("loaded %d example data points from %s", count, path)
 
     # ---- the delivery loop ------------------------------------------------------------------------
 
@@ -234,25 +228,23 @@ class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly
             zone = parse_zone(timezone)
         except ValueError:
             raise UserFacingError("Unknown time zone. Pick one from the list, e.g. `Europe/Berlin` or `UTC`.") from None
-        existing = await self.store.subscription(text_channel.id)
-        last_week = existing.last_week if existing else None
-        week, due = next_slot(self.bot.clock(), hour, zone, self.broadcaster.grace, last_week)
-        await self.store.subscribe(
+        existing, due, outlook = await self.service.subscribe(
             channel_id=text_channel.id,
             guild_id=guild.id,
             role_id=role.id if role else None,
             hour=hour,
-            timezone=zone.key,
+            zone=zone,
+            grace=self.broadcaster.grace,
             created_by=interaction.user.id,
-            next_week=week,
-            next_due_at=due,
         )
         self.wake()
         verb = "Updated" if existing else "Subscribed"
         mention = f", mentioning {role.mention}" if role else ""
+        # Said at once: a subscription to a week without data points would otherwise stay silent on Friday.
+        note = f"\n{outlook.note}" if len(outlook.points) < POINTS_PER_POST else ""
         await interaction.response.send_message(
             f"{verb}: {text_channel.mention} gets the AI Economy Pulse every Friday at {hour:02d}:00 "
-            f"{zone.key}{mention}. Next post: {discord_time(due)} ({discord_time(due, 'R')}).",
+            f"{zone.key}{mention}. Next post: {discord_time(due)} ({discord_time(due, 'R')}).{note}",
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
         )
@@ -295,23 +287,13 @@ class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly
     @app_commands.command(name="status", description="This server's pulse subscriptions")
     async def status(self, interaction: discord.Interaction[discord.Client]) -> None:
         guild = require_manager(interaction)
-        subscriptions = await self.store.guild_subscriptions(guild.id)
-        week = current_week(self.bot.clock(), parse_zone("UTC"))
-        points = await self.store.points_for(week)
-        await send_reply(
-            interaction,
-            render_status(subscriptions, week, len(points)),
-            owner_id=interaction.user.id,
-            ephemeral=True,
-        )
+        reply = await self.service.status(guild.id)
+        await send_reply(interaction, reply, owner_id=interaction.user.id, ephemeral=True)
 
-    @app_commands.command(name="preview", description="See this week's post")
+    @app_commands.command(name="preview", description="See the coming Friday's post")
     async def preview(self, interaction: discord.Interaction[discord.Client]) -> None:
-        week = current_week(self.bot.clock(), parse_zone("UTC"))
-        points = await self.store.points_for(week)
-        if not points:
-            raise UserFacingError(f"No data points for {week} yet, so there is nothing to post this week.")
-        await send_reply(interaction, render_post(week, points), owner_id=interaction.user.id, ephemeral=True)
+        reply = await self.service.preview()
+        await send_reply(interaction, reply, owner_id=interaction.user.id, ephemeral=True)
 
     # ---- data points (editors) --------------------------------------------------------------------
 
@@ -320,7 +302,10 @@ class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly
             raise UserFacingError("Only the bot's editors can change the weekly data points.")
 
     @app_commands.command(name="add", description="Add a data point to a week's post (editors)")
-    @app_commands.describe(week="ISO week like 2026-W48 (default: this week)", rank="1 is shown first")
+    @app_commands.describe(
+        week="ISO week like 2026-W48 (default: the coming Friday's)",
+        rank="1 is shown first (default: the week's lowest free rank)",
+    )
     async def add(  # noqa: PLR0917 -- slash command options arrive as parameters
         self,
         interaction: discord.Interaction[discord.Client],
@@ -329,19 +314,12 @@ class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly
         detail: app_commands.Range[str, 0, MAX_DETAIL_CHARS] = "",
         source_url: app_commands.Range[str, 0, 512] = "",
         week: app_commands.Range[str, 0, 8] = "",
-        rank: app_commands.Range[int, 1, MAX_RANK] = 1,
+        rank: app_commands.Range[int, 1, MAX_RANK] | None = None,
     ) -> None:
         await self._require_editor(interaction)
-        week = week.strip().upper() or current_week(self.bot.clock(), parse_zone("UTC"))
-        point = DataPoint(week, figure.strip(), headline.strip(), detail.strip(), source_url.strip() or None, rank)
-        problems = point_problems(point)
-        if problems:
-            raise UserFacingError("That data point isn't valid: " + "; ".join(problems) + ".")
-        if await self.store.rank_taken(point.week, point.rank):
-            raise UserFacingError(
-                f"{point.week} already has a rank {point.rank} point. Remove it first or pick another rank."
-            )
-        await self.store.save_points([point])
+        point = await self.service.add_point(
+            week=week, figure=figure, headline=headline, detail=detail, source_url=source_url, rank=rank
+        )
         await interaction.response.send_message(
             f"Added to {point.week} at rank {point.rank}.", ephemeral=True, allowed_mentions=NO_MENTIONS
         )
@@ -351,11 +329,8 @@ class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly
         self, interaction: discord.Interaction[discord.Client], week: app_commands.Range[str, 0, 8] = ""
     ) -> None:
         await self._require_editor(interaction)
-        week_filter = week.strip().upper() or None
-        points = await self.store.list_points(week_filter)
-        await send_reply(
-            interaction, render_points_list(points, week_filter), owner_id=interaction.user.id, ephemeral=True
-        )
+        reply = await self.service.list_points(week)
+        await send_reply(interaction, reply, owner_id=interaction.user.id, ephemeral=True)
 
     @app_commands.command(name="remove", description="Remove a data point (editors)")
     @app_commands.describe(point="The point's number, as shown by /pulse list")
@@ -363,9 +338,7 @@ class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly
         self, interaction: discord.Interaction[discord.Client], point: app_commands.Range[int, 1, MAX_SAFE_INTEGER]
     ) -> None:
         await self._require_editor(interaction)
-        removed = await self.store.remove_point(point)
-        if removed is None:
-            raise UserFacingError(f"There is no data point #{point}.")
+        removed = await self.service.remove_point(point)
         await interaction.response.send_message(
             f"Removed #{point} ({removed.week}, rank {removed.rank}).",
             ephemeral=True,

@@ -11,14 +11,21 @@ import hashlib
 import io
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from bot.core.entry import is_valid_url
-from bot.core.render import EMBED_COLOUR, EMBED_FIELD_NAME_LIMIT, EMBED_FIELD_VALUE_LIMIT, Reply, shorten
-from bot.core.schedule import InvalidWeek, parse_week
+from bot.core.render import (
+    CONTENT_LIMIT,
+    EMBED_COLOUR,
+    EMBED_FIELD_NAME_LIMIT,
+    EMBED_FIELD_VALUE_LIMIT,
+    Reply,
+    shorten,
+)
+from bot.core.schedule import InvalidWeek, friday_of, parse_week
 
 POINTS_PER_POST = 3
 MAX_RANK = 10
@@ -36,7 +43,10 @@ MAX_STATUS_FIELDS = 20
 """Fields a status embed shows (Discord allows 25); each field stays far under 1,024 characters."""
 FIELDS = ("week", "figure", "headline", "detail", "source_url", "rank")
 LIST_HEADLINE_CHARS = 120
+STATUS_DESCRIPTION_CHARS = 1_500
+"""The status embed's notes: well under Discord's 4,096, so the fields keep room within 6,000 in all."""
 REQUIRED_FIELDS = ("week", "figure", "headline")
+Origin = Literal["hand", "sheet"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +58,9 @@ class DataPoint:
     source_url: str | None = None
     rank: int = 1
     point_id: int | None = None
+    origin: Origin = "hand"
+    """'hand' (/pulse add, `pulse import`) or 'sheet' (PULSE_SOURCE_URL): a fetch of the sheet replaces
+    only the sheet's points."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,19 +110,21 @@ def point_problems(point: DataPoint) -> list[str]:
     return problems
 
 
-def _point_from_record(record: dict[str, Any]) -> tuple[DataPoint | None, list[str]]:
+def _point_from_record(record: dict[str, Any]) -> tuple[DataPoint | None, bool, list[str]]:
+    """The point, whether the record gave its rank, and what is wrong with it."""
     unknown = sorted(set(record) - set(FIELDS))
     missing = [name for name in REQUIRED_FIELDS if not str(record.get(name) or "").strip()]
     problems = [f"unknown field {name!r}" for name in unknown] + [f"{name} is missing" for name in missing]
     if any(not isinstance(value, str | int | type(None)) for value in record.values()):
         problems.append("every field must be text (rank may be a number)")
     if problems:
-        return None, problems
+        return None, False, problems
     raw_rank = record.get("rank")
+    ranked = raw_rank not in (None, "") and str(raw_rank).strip() != ""
     try:
-        rank = 1 if raw_rank in (None, "") else int(str(raw_rank))
+        rank = int(str(raw_rank)) if ranked else 1
     except ValueError:
-        return None, [f"rank {raw_rank!r} is not a whole number"]
+        return None, ranked, [f"rank {raw_rank!r} is not a whole number"]
     point = DataPoint(
         week=str(record["week"]).strip(),
         figure=str(record["figure"]).strip(),
@@ -118,32 +133,56 @@ def _point_from_record(record: dict[str, Any]) -> tuple[DataPoint | None, list[s
         source_url=str(record.get("source_url") or "").strip() or None,
         rank=rank,
     )
-    return point, point_problems(point)
+    return point, ranked, point_problems(point)
 
 
 def parse_points(text: str, *, source: str, is_csv: bool) -> list[DataPoint]:
-    """Parse a JSON array of objects or a CSV with a header row; all valid, or PulseFileError."""
+    """Parse a JSON array of objects or a CSV with a header row; all valid, or PulseFileError.
+
+    `rank` is optional: unranked points take the ranks their week has left free, in file order, after
+    the points that name their rank (two points naming the same rank of a week are an error).
+    """
     records, problems = _records_csv(text) if is_csv else _records_json(text)
     if len(records) > MAX_FILE_POINTS:
         problems.append(f"{len(records)} entries, the limit is {MAX_FILE_POINTS}")
-    points: list[DataPoint] = []
-    seen: dict[tuple[str, int], str] = {}
+    points: list[tuple[str, DataPoint, bool]] = []
     for label, record in records:
         if not isinstance(record, dict):
             problems.append(f"{label}: must be an object with the fields {', '.join(FIELDS)}")
             continue
-        point, point_issues = _point_from_record(record)
+        point, has_rank, point_issues = _point_from_record(record)
         problems.extend(f"{label}: {issue}" for issue in point_issues)
-        if point is None or point_issues:
-            continue
-        slot = (point.week, point.rank)
-        if slot in seen:
-            problems.append(f"{label}: {point.week} already has a rank {point.rank} point ({seen[slot]})")
-        seen[slot] = label
-        points.append(point)
+        if point is not None and not point_issues:
+            points.append((label, point, has_rank))
+    ranked, rank_problems = _assign_free_ranks(points)
+    problems += rank_problems
     if problems:
         raise PulseFileError([f"{source}, {problem}" for problem in problems])
-    return points
+    return ranked
+
+
+def _assign_free_ranks(points: list[tuple[str, DataPoint, bool]]) -> tuple[list[DataPoint], list[str]]:
+    """Points that name their rank keep it; the others take their week's lowest free ranks, in file order."""
+    problems: list[str] = []
+    taken: dict[tuple[str, int], str] = {}
+    for label, point, has_rank in points:
+        slot = (point.week, point.rank)
+        if has_rank and slot in taken:
+            problems.append(f"{label}: {point.week} already has a rank {point.rank} point ({taken[slot]})")
+        elif has_rank:
+            taken[slot] = label
+    result: list[DataPoint] = []
+    for label, point, has_rank in points:
+        if has_rank:
+            result.append(point)
+            continue
+        free = next((rank for rank in range(1, MAX_RANK + 1) if (point.week, rank) not in taken), None)
+        if free is None:
+            problems.append(f"{label}: {point.week} has no free rank left (at most {MAX_RANK} points a week)")
+            continue
+        taken[(point.week, free)] = label
+        result.append(replace(point, rank=free))
+    return result, problems
 
 
 def _records_json(text: str) -> tuple[list[tuple[str, Any]], list[str]]:
@@ -166,6 +205,11 @@ def _records_csv(text: str) -> tuple[list[tuple[str, Any]], list[str]]:
         return [], [f"line {reader.line_num}: {error}"]
     if not header:
         return [], ["the CSV has no header row"]
+    missing = [name for name in REQUIRED_FIELDS if name not in header]
+    if missing:
+        # One clear problem instead of the same one on every line (a renamed or deleted column).
+        columns = ", ".join(repr(name) for name in missing)
+        return [], [f"the header row has no {columns} column (it needs {', '.join(REQUIRED_FIELDS)})"]
     reader.fieldnames = header
     records: list[tuple[str, Any]] = []
     try:
@@ -260,23 +304,31 @@ def describe_subscription(subscription: Subscription) -> str:
     return "\n".join(lines)
 
 
-def render_status(subscriptions: Sequence[Subscription], week: str, points_this_week: int) -> Reply:
-    """This server's subscriptions, and whether this week has anything to post."""
+def outlook_note(week: str, count: int) -> str:
+    """What the post of `week` will be, in a sentence: above all, say so when nothing will be posted."""
+    friday = f"{week} (Friday {friday_of(week).isoformat()})"
+    if count == 0:
+        return f"No data points for {friday} yet: nothing will be posted that Friday until editors add some."
+    if count < POINTS_PER_POST:
+        return f"Only {count} of {POINTS_PER_POST} data points for {friday} so far: that post will show {count}."
+    return f"The {POINTS_PER_POST} data points for {friday} are ready."
+
+
+def render_status(subscriptions: Sequence[Subscription], notes: Sequence[str]) -> Reply:
+    """This server's subscriptions, then `notes`: what the coming Friday will post, the sheet's state."""
+    note = "\n\n".join(notes)
     if not subscriptions:
-        return Reply(content="No channel here receives the weekly pulse yet. Use `/pulse subscribe` to add one.")
+        intro = "No channel here receives the weekly pulse yet. Use `/pulse subscribe` to add one."
+        return Reply(content=shorten(f"{intro}\n\n{note}", CONTENT_LIMIT))
     fields: list[dict[str, object]] = [
         {"name": f"#{index}", "value": f"<#{s.channel_id}>\n{describe_subscription(s)}", "inline": False}
         for index, s in enumerate(subscriptions[:MAX_STATUS_FIELDS], start=1)
     ]
-    if points_this_week:
-        note = f"{min(points_this_week, POINTS_PER_POST)} data points are ready for {week}."
-    else:
-        note = f"No data points for {week} yet: nothing will be posted this week until an editor adds some."
     if len(subscriptions) > MAX_STATUS_FIELDS:
-        note += f" Showing {MAX_STATUS_FIELDS} of {len(subscriptions)} subscriptions."
+        note += f"\n\nShowing {MAX_STATUS_FIELDS} of {len(subscriptions)} subscriptions."
     embed: dict[str, object] = {
         "title": f"{NEWSLETTER_NAME} subscriptions",
-        "description": note,
+        "description": shorten(note, STATUS_DESCRIPTION_CHARS),
         "color": EMBED_COLOUR,
         "fields": fields,
     }
@@ -287,7 +339,8 @@ def render_points_list(points: Sequence[DataPoint], week: str | None) -> Reply:
     if not points:
         return Reply(content=f"No data points{f' for {week}' if week else ''} yet.")
     lines = [
-        f"`#{p.point_id}` **{p.week}** rank {p.rank}: {p.figure} — {shorten(p.headline, LIST_HEADLINE_CHARS)}"
+        f"`#{p.point_id}` **{p.week}** rank {p.rank}{' (sheet)' if p.origin == 'sheet' else ''}: "
+        f"{p.figure} — {shorten(p.headline, LIST_HEADLINE_CHARS)}"
         for p in points
     ]
     text = "\n".join(lines)

@@ -84,6 +84,8 @@ _SEARCH_WEEKS = 4
 
 _ONE_SECOND = timedelta(seconds=1)
 _ONE_DAY = timedelta(days=1)
+REMINDER_TIME = time(12, 0)
+"""The editors' reminder goes out on the Thursday before each Friday at this time, UTC."""
 
 
 class InvalidWeek(ValueError):
@@ -224,6 +226,19 @@ def current_week(now: datetime, zone: ZoneInfo) -> str:
     """The ISO week of `now`'s local date in `zone`; `now` must be timezone-aware."""
     _require_aware(now, "now")
     return iso_week_of(now.astimezone(zone).date())
+
+
+def coming_week(now: datetime) -> str:
+    """The ISO week of the coming Friday in UTC: this week's until Friday ends, then the next week's."""
+    _require_aware(now, "now")
+    today = now.astimezone(UTC).date()
+    week = iso_week_of(today)
+    return shift_week(week, 1) if today > friday_of(week) else week
+
+
+def reminder_instant(week: str) -> datetime:
+    """When the editors' reminder of `week` is due: the Thursday before its Friday, 12:00 UTC."""
+    return datetime.combine(friday_of(week) - _ONE_DAY, REMINDER_TIME, tzinfo=UTC)
 
 
 def due_week(

@@ -13,14 +13,16 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot.core.pulse import DataPoint, Subscription, read_points_file
+from bot.core.pulse import MAX_RANK, DataPoint, Subscription, read_points_file
+from bot.core.retired_examples import is_retired_example
 
 __all__ = ["Claim", "PulseStore", "Subscription", "from_stored", "to_stored"]
 from bot.store.db import Database
 from bot.store.glossary import file_digest
 
 PULSE_SEED_DIGEST_KEY = "pulse_seed_digest"
-_SELECT_POINTS = "SELECT id, week, rank, figure, headline, detail, source_url FROM data_points "
+EXAMPLES_RETIRED_KEY = "pulse_examples_retired"
+_SELECT_POINTS = "SELECT id, week, rank, figure, headline, detail, source_url, origin FROM data_points "
 """The columns `_point` reads, in its order."""
 _SUBSCRIPTION_COLUMNS = (
     "s.channel_id, s.guild_id, s.role_id, s.hour, s.timezone, s.enabled, s.disabled_reason, "
@@ -70,7 +72,24 @@ def _point(row: aiosqlite.Row) -> DataPoint:
         detail=row[5],
         source_url=row[6],
         point_id=row[0],
+        origin=row[7],
     )
+
+
+async def _insert_points(connection: aiosqlite.Connection, points: Sequence[DataPoint]) -> None:
+    await connection.executemany(
+        "INSERT INTO data_points (week, rank, figure, headline, detail, source_url, origin) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (week, rank) DO UPDATE SET figure = excluded.figure, "
+        "headline = excluded.headline, detail = excluded.detail, source_url = excluded.source_url, "
+        "origin = excluded.origin",
+        [(p.week, p.rank, p.figure, p.headline, p.detail, p.source_url, p.origin) for p in points],
+    )
+
+
+async def _meta(connection: aiosqlite.Connection, key: str) -> str | None:
+    cursor = await connection.execute("SELECT value FROM meta WHERE key = ?", (key,))
+    row = await cursor.fetchone()
+    return None if row is None else str(row[0])
 
 
 class PulseStore:
@@ -94,19 +113,14 @@ class PulseStore:
         return [_point(row) for row in rows]
 
     async def save_points(self, points: Sequence[DataPoint]) -> int:
-        """Insert or replace points by (week, rank), all in one transaction."""
+        """Insert or replace points by (week, rank), all in one transaction; a replaced point becomes the
+        new point's (a hand-added point over a sheet's point is the editors' from then on)."""
         async with self.database.transaction() as connection:
-            for point in points:
-                await connection.execute(
-                    "INSERT INTO data_points (week, rank, figure, headline, detail, source_url) "
-                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (week, rank) DO UPDATE SET figure = excluded.figure, "
-                    "headline = excluded.headline, detail = excluded.detail, source_url = excluded.source_url",
-                    (point.week, point.rank, point.figure, point.headline, point.detail, point.source_url),
-                )
+            await _insert_points(connection, points)
         return len(points)
 
     async def seed(self, path: Path) -> int | None:
-        """Load the example data points once per version of the file; None when already loaded."""
+        """Import PULSE_SEED_PATH once per version of the file; None when already loaded."""
         digest = file_digest(path)
         if await self.database.get_meta(PULSE_SEED_DIGEST_KEY) == digest:
             return None
@@ -114,10 +128,40 @@ class PulseStore:
         await self.database.set_meta(PULSE_SEED_DIGEST_KEY, digest)
         return count
 
+    async def retire_shipped_examples(self) -> int:
+        """Delete the made-up example points that earlier versions loaded from data/pulse_points.json.
+
+        Only exact copies go (an editor's change to one keeps it), and only where that file was ever
+        loaded; done once per database.
+        """
+        if await self.database.get_meta(EXAMPLES_RETIRED_KEY) is not None:
+            return 0
+        retired = 0
+        async with self.database.transaction() as connection:
+            if await _meta(connection, PULSE_SEED_DIGEST_KEY) is not None:
+                cursor = await connection.execute(_SELECT_POINTS + "WHERE origin = 'hand'")
+                doomed = [point.point_id for point in map(_point, await cursor.fetchall()) if is_retired_example(point)]
+                await connection.executemany("DELETE FROM data_points WHERE id = ?", [(i,) for i in doomed])
+                retired = len(doomed)
+            await connection.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (EXAMPLES_RETIRED_KEY, str(retired))
+            )
+        return retired
+
     async def rank_taken(self, week: str, rank: int) -> bool:
         return bool(
             await self.database.fetch_value("SELECT 1 FROM data_points WHERE week = ? AND rank = ?", (week, rank))
         )
+
+    async def free_rank(self, week: str) -> int | None:
+        """The lowest rank `week` has free, None when all are taken."""
+        rows = await self.database.fetch_all("SELECT rank FROM data_points WHERE week = ?", (week,))
+        taken = {row[0] for row in rows}
+        return next((rank for rank in range(1, MAX_RANK + 1) if rank not in taken), None)
+
+    async def point_count(self, week: str) -> int:
+        count = await self.database.fetch_value("SELECT count(*) FROM data_points WHERE week = ?", (week,))
+        return count if isinstance(count, int) else 0
 
     async def remove_point(self, point_id: int) -> DataPoint | None:
         row = await self.database.fetch_one(

@@ -17,22 +17,54 @@ from bot.core.render import EMBEDS_TOTAL_LIMIT, embed_length
 GOOD = [
     {
         "week": "2026-W48",
-        "figure": "$42B",
-        "headline": "AI investment",
-        "detail": "Q1.",
-        "source_url": "https://a.b/c",
+        "figure": "Example 1",
+        "headline": "Example headline one",
+        "detail": "Example detail.",
+        "source_url": "https://example.org/one",
         "rank": 1,
     },
-    {"week": "2026-W48", "figure": "1 GW", "headline": "Campus", "rank": "2"},
+    {"week": "2026-W48", "figure": "Example 2", "headline": "Example headline two", "rank": "2"},
 ]
 
 
 def test_json_and_csv_give_the_same_points() -> None:
     from_json = parse_points(json.dumps(GOOD), source="p.json", is_csv=False)
-    csv_text = "week,figure,headline,detail,source_url,rank\n2026-W48,$42B,AI investment,Q1.,https://a.b/c,1\n"
-    csv_text += "2026-W48,1 GW,Campus,,,2\n"
+    csv_text = "week,figure,headline,detail,source_url,rank\n"
+    csv_text += "2026-W48,Example 1,Example headline one,Example detail.,https://example.org/one,1\n"
+    csv_text += "2026-W48,Example 2,Example headline two,,,2\n"
     assert from_json == parse_points(csv_text, source="p.csv", is_csv=True)
-    assert from_json[1] == DataPoint("2026-W48", "1 GW", "Campus", rank=2)
+    assert from_json[1] == DataPoint("2026-W48", "Example 2", "Example headline two", rank=2)
+
+
+def test_unranked_points_take_the_weeks_free_ranks_in_file_order() -> None:
+    csv_text = "week,figure,headline,rank\n"
+    csv_text += "2026-W48,Example A,Example unranked A,\n"
+    csv_text += "2026-W48,Example B,Example ranked first,1\n"
+    csv_text += "2026-W49,Example C,Example other week,\n"
+    csv_text += "2026-W48,Example D,Example unranked D,\n"
+    points = parse_points(csv_text, source="p.csv", is_csv=True)
+    assert [(p.week, p.figure, p.rank) for p in points] == [
+        ("2026-W48", "Example A", 2),
+        ("2026-W48", "Example B", 1),
+        ("2026-W49", "Example C", 1),
+        ("2026-W48", "Example D", 3),
+    ]
+    unranked = [{"week": "2026-W48", "figure": "Example", "headline": "Example headline"}] * 2
+    assert [p.rank for p in parse_points(json.dumps(unranked), source="p.json", is_csv=False)] == [1, 2]
+
+
+def test_a_week_with_more_points_than_ranks_fails() -> None:
+    records = [{"week": "2026-W48", "figure": "Example", "headline": "Example headline"}] * 11
+    with pytest.raises(PulseFileError, match="entry 11: 2026-W48 has no free rank left"):
+        parse_points(json.dumps(records), source="p.json", is_csv=False)
+
+
+def test_a_missing_csv_column_is_one_clear_problem() -> None:
+    with pytest.raises(PulseFileError) as failure:
+        parse_points("week,figure,detail\n2026-W48,Example,Example detail\n", source="sheet", is_csv=True)
+    assert failure.value.problems == [
+        "sheet, the header row has no 'headline' column (it needs week, figure, headline)"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -44,7 +76,10 @@ def test_json_and_csv_give_the_same_points() -> None:
         ([{"week": "2026-W48", "figure": "1", "headline": "h", "colour": "red"}], "unknown field 'colour'"),
         ([{"week": "2026-W48", "figure": "1", "headline": "h", "source_url": "javascript:x"}], "source_url"),
         ([{"week": "2026-W48", "figure": "1", "headline": "h", "rank": "x"}], "not a whole number"),
-        ([{"week": "2026-W48", "figure": "1", "headline": "h"}] * 2, "entry 2: 2026-W48 already has a rank 1"),
+        (
+            [{"week": "2026-W48", "figure": "1", "headline": "h", "rank": 1}] * 2,
+            "entry 2: 2026-W48 already has a rank 1",
+        ),
         ([{"week": "2026-W48", "figure": "1", "headline": "h" * 201}], "headline is 201 characters"),
         (["just text"], "entry 1: must be an object"),
     ],
@@ -70,26 +105,22 @@ def test_broken_files_are_reported_with_a_line(tmp_path: Path) -> None:
         read_points_file(ragged)
 
 
-def test_the_shipped_example_points_are_valid() -> None:
-    points = read_points_file(Path(__file__).resolve().parents[2] / "data" / "pulse_points.json")
-    assert len(points) >= 3
-
-
 def test_post_shows_top_three_by_rank_with_sources_and_a_week_footer() -> None:
-    points = [DataPoint("2026-W48", f"{n}", f"H{n}", f"D{n}", f"https://x.y/{n}", rank=n) for n in (4, 2, 1, 3)]
+    points = [DataPoint("2026-W48", f"{n}", f"H{n}", f"D{n}", f"https://example.org/{n}", rank=n) for n in (4, 2, 1, 3)]
     reply = render_post("2026-W48", points, role_id=55)
     assert reply.content == "<@&55>"
     assert reply.embed is not None
     fields = reply.embed["fields"]
     assert [f["name"] for f in fields] == ["1. 1 — H1", "2. 2 — H2", "3. 3 — H3"]  # type: ignore[attr-defined]
-    assert fields[0]["value"] == "D1\n[Source](https://x.y/1)"  # type: ignore[index]
+    assert fields[0]["value"] == "D1\n[Source](https://example.org/1)"  # type: ignore[index]
     assert reply.embed["footer"] == {"text": "AI Economy Pulse · 2026-W48"}
     assert render_post("2026-W48", points).content is None
 
 
 def test_post_stays_within_limits_with_maximal_points() -> None:
     points = [
-        DataPoint("2026-W48", "f" * 32, "h" * 200, "d" * 600, "https://x.y/" + "p" * 490, rank=n) for n in (1, 2, 3)
+        DataPoint("2026-W48", "f" * 32, "h" * 200, "d" * 600, "https://example.org/" + "p" * 482, rank=n)
+        for n in (1, 2, 3)
     ]
     embed = render_post("2026-W48", points).embed
     assert embed is not None and embed_length(embed) <= EMBEDS_TOTAL_LIMIT

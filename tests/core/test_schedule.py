@@ -20,6 +20,7 @@ from bot.core.schedule import (
     MAX_ZONE_NAME_CHARS,
     WEEK_PATTERN,
     InvalidWeek,
+    coming_week,
     current_week,
     due_week,
     friday_of,
@@ -27,6 +28,7 @@ from bot.core.schedule import (
     next_slot,
     parse_week,
     parse_zone,
+    reminder_instant,
     seconds_until,
     shift_week,
     slot_for,
@@ -894,3 +896,21 @@ def test_slot_is_the_local_time_or_the_end_of_its_gap(friday: date, zone_name: s
     midnight = datetime.combine(friday + timedelta(days=1), time(0))
     assert wall(end, zone) >= midnight
     assert wall(end - SECOND, zone) < midnight or end == slot
+
+
+@pytest.mark.parametrize(
+    ("now", "week"),
+    [
+        (datetime(2026, 11, 23, 0, 0, tzinfo=UTC), "2026-W48"),  # Monday
+        (datetime(2026, 11, 27, 23, 59, tzinfo=UTC), "2026-W48"),  # Friday, still this week's
+        (datetime(2026, 11, 28, 0, 0, tzinfo=UTC), "2026-W49"),  # Saturday: the next Friday's
+        (datetime(2026, 12, 31, 12, 0, tzinfo=UTC), "2026-W53"),  # Friday 2027-01-01 belongs to 2026-W53
+    ],
+)
+def test_coming_week_is_the_week_of_the_next_friday(now: datetime, week: str) -> None:
+    assert coming_week(now) == week
+
+
+def test_the_reminder_is_due_on_the_thursday_before_at_noon_utc() -> None:
+    assert reminder_instant("2026-W48") == datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+    assert reminder_instant("2026-W53") == datetime(2026, 12, 31, 12, 0, tzinfo=UTC)

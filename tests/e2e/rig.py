@@ -29,6 +29,8 @@ from bot.config import Settings
 from tests.e2e.fake_discord import FAST_CLIENT_OPTIONS, FakeDiscord, InteractionResult, running_client
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+PULSE_FIXTURE = REPO_ROOT / "tests" / "fixtures" / "pulse_points.json"
+"""Fictional data points for 2026-W48 (the rig loads them through PULSE_SEED_PATH), so the Friday has a post."""
 GUILD_ID = 1200000000000000001
 CHANNEL_ID = 1200000000000000002
 OWNER_ID = 1200000000000000003
@@ -75,7 +77,7 @@ def rig_settings(database_path: Path, **overrides: Any) -> Settings:
         "editor_user_ids": frozenset({EDITOR_ID}),
         "log_level": "INFO",
         "seed_path": REPO_ROOT / "data" / "glossary.yaml",
-        "pulse_seed_path": REPO_ROOT / "data" / "pulse_points.json",
+        "pulse_seed_path": PULSE_FIXTURE,
         "pulse_grace_hours": None,
         "pulse_requests_per_second": 50.0,
     }

@@ -58,7 +58,7 @@ EDITOR_COMMANDS: list[Attempt] = [
     ("glossary history", {"term": "LLM"}),
     ("glossary revert", {"change": 1}),
     ("glossary stats", None),
-    ("pulse add", {"figure": "$1B", "headline": "Sneaked in", "week": "2027-W01", "rank": 5}),
+    ("pulse add", {"figure": "Example", "headline": "Example sneaked in", "week": "2027-W01", "rank": 5}),
     ("pulse list", None),
     ("pulse list", {"week": "2026-W48"}),
     ("pulse remove", {"point": 1}),

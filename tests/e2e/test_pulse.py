@@ -190,14 +190,14 @@ async def test_editors_curate_data_points_and_others_are_refused(rig: Rig) -> No
     before = await rig.bot.database.fetch_value("SELECT count(*) FROM data_points")
     added = await rig.fake.slash(
         "pulse add",
-        {"figure": "$1B", "headline": "New point", "week": "2027-W20", "rank": 2},
+        {"figure": "Example", "headline": "Example new point", "week": "2027-W20", "rank": 2},
         user_id=EDITOR_ID,
         guild_id=GUILD_ID,
     )
     assert added.content.startswith("Added to 2027-W20")
     assert await rig.bot.database.fetch_value("SELECT count(*) FROM data_points") == before + 1
     listed = await rig.fake.slash("pulse list", {"week": "2027-W20"}, user_id=EDITOR_ID, guild_id=GUILD_ID)
-    assert "New point" in listed.embeds[0]["description"]
+    assert "Example new point" in listed.embeds[0]["description"]
     point_id = await rig.bot.database.fetch_value("SELECT id FROM data_points WHERE week = '2027-W20'")
     removed = await rig.fake.slash("pulse remove", {"point": point_id}, user_id=EDITOR_ID, guild_id=GUILD_ID)
     assert removed.content.startswith(f"Removed #{point_id}")
