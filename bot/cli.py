@@ -32,6 +32,9 @@ EXIT_NOT_FOUND = 1
 EXIT_USAGE = 2
 EXIT_UNAVAILABLE = 3
 """The database could not do the work (locked by another process, disk full): nothing was changed."""
+EXIT_FETCH_FAILED = 4
+"""`pulse fetch`: the sheet could not be fetched or was not valid; nothing was changed."""
+SHEET_HINT = "PULSE_SOURCE_URL is not set: put the link of your published sheet there (see README)."
 EXPORT_SUFFIXES = (".csv", ".json", ".yaml", ".yml")
 """The project's own format, chosen by the file name (see bot/importers/own.py)."""
 TOKEN_HINT = "DISCORD_TOKEN is not set: copy .env.example to .env and put your bot's token there (see README)."
@@ -54,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pulse_import = pulse.add_parser("import", help="import data points from JSON or CSV, all or nothing")
     pulse_import.add_argument("file", type=Path)
+    pulse.add_parser("fetch", help="fetch the sheet at PULSE_SOURCE_URL now, all or nothing")
     pulse_preview = pulse.add_parser("preview", help="print a week's post (default: the coming Friday's)")
     pulse_preview.add_argument("week", nargs="?")
     backup = verbs.add_parser("backup", help="copy the database to PATH, consistently, even while the bot runs")
@@ -185,6 +189,9 @@ async def pulse_chore(settings: Settings, arguments: argparse.Namespace) -> int:
             for problem in failure.problems:
                 print(f"  {problem}", file=sys.stderr)
             return EXIT_USAGE
+    if arguments.pulse_verb == "fetch" and not settings.pulse_source_url:
+        print(SHEET_HINT, file=sys.stderr)
+        return EXIT_USAGE
     week = arguments.week.upper() if getattr(arguments, "week", None) else None
     if week is not None:
         try:
@@ -199,6 +206,8 @@ async def pulse_chore(settings: Settings, arguments: argparse.Namespace) -> int:
         if arguments.pulse_verb == "import":
             print(f"Imported {await service.store.save_points(points)} data points from {arguments.file}")
             return EXIT_OK
+        if arguments.pulse_verb == "fetch":
+            return await fetch_sheet(service)
         text = await service.preview_plain(week)
     except Refusal as refusal:
         print(refusal, file=sys.stderr)
@@ -206,6 +215,16 @@ async def pulse_chore(settings: Settings, arguments: argparse.Namespace) -> int:
     finally:
         await database.close()
     print(text)
+    return EXIT_OK
+
+
+async def fetch_sheet(service: PulseService) -> int:
+    assert service.sheet is not None, "checked before opening the database"
+    outcome = await service.sheet.fetch_once()
+    if not outcome.ok:
+        print(f"Fetch failed, nothing was changed: {outcome.message}", file=sys.stderr)
+        return EXIT_FETCH_FAILED
+    print(outcome.message)
     return EXIT_OK
 
 

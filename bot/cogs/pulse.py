@@ -129,6 +129,7 @@ class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly
         self.service = PulseService(self.store, bot.settings, self._now)
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
+        self._sheet_task: asyncio.Task[None] | None = None
 
     async def interaction_check(self, interaction: discord.Interaction[discord.Client], /) -> bool:
         # guild_only() tells Discord where to offer /pulse; discord.py does not check where a command came from.
@@ -142,15 +143,19 @@ class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly
     async def cog_load(self) -> None:
         await self.service.prepare()
         self._loop_task = asyncio.create_task(self._delivery_loop(), name="pulse-delivery")
+        if self.service.sheet is not None:  # fetched at once: the sheet needs no gateway
+            self._sheet_task = asyncio.create_task(self.service.sheet.run(), name="pulse-sheet")
 
     async def cog_unload(self) -> None:
-        if self._loop_task:
-            self._loop_task.cancel()
-            # Wait for it to unwind, so a delivery's transaction rolls back before the bot closes the
-            # database; bounded, so a loop that somehow missed the cancellation cannot hold up the stop.
-            await asyncio.wait({self._loop_task}, timeout=UNLOAD_WAIT_SECONDS)
-            if not self._loop_task.done():
-                log.warning("the pulse loop did not stop within %.0f s of its cancellation", UNLOAD_WAIT_SECONDS)
+        tasks = {task for task in (self._loop_task, self._sheet_task) if task is not None}
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            # Wait for them to unwind, so a transaction rolls back before the bot closes the database;
+            # bounded, so a loop that somehow missed the cancellation cannot hold up the stop.
+            _, pending = await asyncio.wait(tasks, timeout=UNLOAD_WAIT_SECONDS)
+            for task in pending:
+                log.warning("%s did not stop within %.0f s of its cancellation", task.get_name(), UNLOAD_WAIT_SECONDS)
 
     # ---- the delivery loop ------------------------------------------------------------------------
 

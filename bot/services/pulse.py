@@ -25,9 +25,11 @@ from bot.core.pulse import (
     render_post_plain,
     render_status,
 )
+from bot.core.pulse_sheet import source_note
 from bot.core.refusal import Refusal
 from bot.core.render import Reply
 from bot.core.schedule import InvalidWeek, coming_week, next_slot, parse_week
+from bot.services.pulse_sheet import SheetSync
 from bot.store.pulse import PulseStore
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,10 @@ class PulseService:
         self.store = store
         self.settings = settings
         self.clock = clock
+        url = settings.pulse_source_url
+        poll = timedelta(minutes=settings.pulse_source_poll_minutes)
+        self.sheet = SheetSync(store, url, poll, clock) if url else None
+        """None unless PULSE_SOURCE_URL is set."""
 
     async def prepare(self) -> None:
         """At start: delete the made-up examples older versions loaded, then import PULSE_SEED_PATH if set."""
@@ -93,8 +99,10 @@ class PulseService:
 
     async def status(self, guild_id: int) -> Reply:
         subscriptions = await self.store.guild_subscriptions(guild_id)
-        outlook = await self.outlook()
-        return render_status(subscriptions, [outlook.note])
+        notes = [(await self.outlook()).note]
+        if self.sheet is not None:
+            notes.append(source_note(await self.store.source_state(self.sheet.url)))
+        return render_status(subscriptions, notes)
 
     # ---- subscriptions ------------------------------------------------------------------------------
 

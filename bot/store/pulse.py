@@ -6,6 +6,7 @@ before the message is sent and completed after, and a sent row is never claimed 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.core.pulse import MAX_RANK, DataPoint, Subscription, read_points_file
+from bot.core.pulse_sheet import SheetPlan, SourceState, plan_sheet
 from bot.core.retired_examples import is_retired_example
 
 __all__ = ["Claim", "PulseStore", "Subscription", "from_stored", "to_stored"]
@@ -24,6 +26,8 @@ PULSE_SEED_DIGEST_KEY = "pulse_seed_digest"
 EXAMPLES_RETIRED_KEY = "pulse_examples_retired"
 _SELECT_POINTS = "SELECT id, week, rank, figure, headline, detail, source_url, origin FROM data_points "
 """The columns `_point` reads, in its order."""
+_SOURCE_COLUMNS = "url, etag, last_modified, last_good_at, last_change, last_error, last_error_at, failures"
+MAX_STORED_ERROR_CHARS = 500
 _SUBSCRIPTION_COLUMNS = (
     "s.channel_id, s.guild_id, s.role_id, s.hour, s.timezone, s.enabled, s.disabled_reason, "
     "s.next_week, s.next_due_at, "
@@ -60,6 +64,19 @@ def _subscription(row: aiosqlite.Row) -> Subscription:
         next_due_at=from_stored(row[8]),
         last_week=row[9],
         last_posted_at=row[10],
+    )
+
+
+def _source(row: aiosqlite.Row) -> SourceState:
+    return SourceState(
+        url=row[0],
+        etag=row[1],
+        last_modified=row[2],
+        last_good_at=from_stored(row[3]) if row[3] else None,
+        last_change=row[4],
+        last_error=row[5],
+        last_error_at=from_stored(row[6]) if row[6] else None,
+        failures=row[7],
     )
 
 
@@ -173,6 +190,62 @@ class PulseStore:
         async with self.database.transaction() as connection:
             await connection.execute("DELETE FROM data_points WHERE id = ?", (point_id,))
         return _point(row)
+
+    # ---- the published sheet ----------------------------------------------------------------------
+
+    async def source_state(self, url: str) -> SourceState | None:
+        row = await self.database.fetch_one(f"SELECT {_SOURCE_COLUMNS} FROM pulse_sources WHERE url = ?", (url,))
+        return _source(row) if row else None
+
+    async def apply_sheet(
+        self, url: str, points: Sequence[DataPoint], etag: str | None, last_modified: str | None, now: datetime
+    ) -> SheetPlan:
+        """Store a fetched sheet's points and its validators in one transaction, or nothing (PulseFileError)."""
+        weeks = json.dumps(sorted({point.week for point in points}))
+        async with self.database.transaction() as connection:
+            cursor = await connection.execute(
+                "SELECT DISTINCT week FROM deliveries WHERE state IN ('sent', 'claimed') "
+                "AND week IN (SELECT value FROM json_each(?))",
+                (weeks,),
+            )
+            posted = {row[0] for row in await cursor.fetchall()}
+            cursor = await connection.execute(
+                _SELECT_POINTS + "WHERE week IN (SELECT value FROM json_each(?))", (weeks,)
+            )
+            plan = plan_sheet(points, map(_point, await cursor.fetchall()), posted)
+            for week, week_points in plan.writes.items():
+                await connection.execute("DELETE FROM data_points WHERE week = ? AND origin = 'sheet'", (week,))
+                await _insert_points(connection, week_points)
+            await connection.execute(
+                "INSERT INTO pulse_sources (url, etag, last_modified, last_good_at, last_change, failures) "
+                "VALUES (?, ?, ?, ?, ?, 0) ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, "
+                "last_modified = excluded.last_modified, last_good_at = excluded.last_good_at, "
+                "last_change = excluded.last_change, last_error = NULL, last_error_at = NULL, failures = 0",
+                (url, etag, last_modified, to_stored(now), plan.summary()),
+            )
+        return plan
+
+    async def note_source_unchanged(self, url: str, now: datetime) -> None:
+        """A 304: the sheet is as it was at the last good fetch."""
+        async with self.database.transaction() as connection:
+            await connection.execute(
+                "INSERT INTO pulse_sources (url, last_good_at, failures) VALUES (?, ?, 0) ON CONFLICT (url) "
+                "DO UPDATE SET last_good_at = excluded.last_good_at, last_error = NULL, last_error_at = NULL, "
+                "failures = 0",
+                (url, to_stored(now)),
+            )
+
+    async def note_source_failure(self, url: str, reason: str, now: datetime) -> int:
+        """Record a failed fetch; returns how many failed in a row."""
+        async with self.database.transaction() as connection:
+            cursor = await connection.execute(
+                "INSERT INTO pulse_sources (url, last_error, last_error_at, failures) VALUES (?, ?, ?, 1) "
+                "ON CONFLICT (url) DO UPDATE SET last_error = excluded.last_error, "
+                "last_error_at = excluded.last_error_at, failures = failures + 1 RETURNING failures",
+                (url, reason[:MAX_STORED_ERROR_CHARS], to_stored(now)),
+            )
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 1
 
     # ---- subscriptions ----------------------------------------------------------------------------
 
