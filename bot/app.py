@@ -18,9 +18,11 @@ from bot.broadcast import Clock, system_clock
 from bot.config import Settings
 from bot.core.index import GlossaryIndex
 from bot.core.render import TermView
+from bot.core.scope import Actor
 from bot.errors import NO_MENTIONS
 from bot.importers import read_glossary
 from bot.lookups import LookupCounter
+from bot.services.glossary import GlossaryService
 from bot.store.db import Database, unavailable_reason
 from bot.store.glossary import GlossaryStore
 from bot.ui import TermButton
@@ -55,9 +57,9 @@ tests/test_shutdown.py stops a real bot mid-interaction, so a renaming in discor
 class GlossaryBot(commands.Bot):
     database: Database
     glossary: GlossaryStore
-    index: GlossaryIndex
+    service: GlossaryService
+    """The shared glossary and the servers' own: what every cog reads and changes them through."""
     lookups: LookupCounter
-    """Names and aliases for /define, autocomplete, and the term spotting of "Explain terms"."""
 
     def __init__(self, settings: Settings, *, clock: Clock = system_clock, **client_options: Any) -> None:
         intents = discord.Intents.none()
@@ -77,7 +79,8 @@ class GlossaryBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         self.database = await Database.open(self.settings.database_path, busy_timeout_ms=WRITE_WAIT_MS)
-        self.glossary = GlossaryStore(self.database)
+        self.service = GlossaryService(self.database, server_terms_limit=self.settings.server_terms_limit)
+        self.glossary = self.service.glossary
         self.lookups = LookupCounter(self.glossary, self.clock)
         await self.seed()
         await self.reload_index()
@@ -149,7 +152,7 @@ class GlossaryBot(commands.Bot):
     async def reload_index(self) -> None:
         rows = await self.glossary.index_rows()
         # Building takes seconds at 100,000 terms: a worker thread keeps the event loop answering meanwhile.
-        self.index = await asyncio.to_thread(GlossaryIndex.build, rows)
+        self.service.replace_shared(await asyncio.to_thread(GlossaryIndex.build, rows))
         del rows
         # The index is hundreds of thousands of long-lived objects at 100,000 terms: each full garbage
         # collection walking them held the event loop for a noticeable time. Frozen, they are out of the
@@ -161,18 +164,24 @@ class GlossaryBot(commands.Bot):
             gc.collect()
         gc.freeze()
         self._data_version = await self.database.data_version()
-        log.info("glossary index holds %d terms", len(self.index))
+        log.info("glossary index holds %d shared terms", len(self.index))
 
-    async def load_term(self, term_id: int) -> TermView | None:
-        return await self.glossary.term_view(term_id)
+    @property
+    def index(self) -> GlossaryIndex:
+        """The shared glossary's names and aliases (each server's own are in `service.server_indexes`)."""
+        return self.service.shared
 
-    async def count_lookup(self, term_id: int) -> None:
-        self.index.record_lookup(term_id)
+    async def load_term(self, term_id: int, guild_id: int | None = None) -> TermView | None:
+        """The entry as shown in `guild_id` (None: a DM); None if it is gone or belongs to another server."""
+        return await self.service.term_view(term_id, guild_id)
+
+    async def count_lookup(self, term_id: int, guild_id: int | None = None) -> None:
+        self.service.record_popularity(term_id, guild_id)
         self.lookups.count(term_id)
 
-    async def record_miss(self, query: str) -> None:
+    async def record_miss(self, query: str, guild_id: int | None = None) -> None:
         try:
-            await self.glossary.record_miss(query)
+            await self.glossary.record_miss(query, guild_id)
         except sqlite3.DatabaseError as error:
             reason = unavailable_reason(error)
             if reason is None:
@@ -180,8 +189,20 @@ class GlossaryBot(commands.Bot):
             log.warning("miss %r not recorded: %s", query[:100], reason)
 
     async def is_editor(self, user: discord.abc.User) -> bool:
-        """Editors: EDITOR_USER_IDS, and the application's owner or every member of its team."""
+        """Bot editors: EDITOR_USER_IDS, and the application's owner or every member of its team."""
         return user.id in self.settings.editor_user_ids or await self.is_owner(user)
+
+    async def actor(self, interaction: discord.Interaction[discord.Client]) -> Actor:
+        """Who is asking and where, for the rules of bot/core/scope.py: a server editor has Manage Server
+        or the role set with /glossary editor-role."""
+        guild_id = interaction.guild_id
+        server_editor = False
+        if guild_id is not None:
+            server_editor = interaction.permissions.manage_guild
+            if not server_editor and isinstance(interaction.user, discord.Member):
+                role_id = await self.service.editor_role(guild_id)
+                server_editor = role_id is not None and interaction.user.get_role(role_id) is not None
+        return Actor(interaction.user.id, guild_id, await self.is_editor(interaction.user), server_editor)
 
     @tasks.loop(seconds=EXTERNAL_CHANGE_POLL_SECONDS)
     async def _watch_external_changes(self) -> None:

@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     """How long after its slot a missed Friday post may still go out; unset: until that Friday ends."""
     pulse_requests_per_second: float = Field(default=40, gt=0, le=50)
     """Broadcast pace, under Discord's global 50 requests a second so interactions keep headroom."""
+    server_terms_limit: int = Field(default=5000, ge=0, le=1_000_000)
+    """The most entries one server's own glossary may hold (checked on every way in)."""
 
     @field_validator(
         "discord_token",

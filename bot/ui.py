@@ -68,7 +68,9 @@ class TermButton(
 
     async def _open(self, interaction: discord.Interaction[discord.Client]) -> None:
         bot = cast("GlossaryBot", interaction.client)
-        view = await bot.load_term(self.term_id) if self.term_id <= MAX_TERM_ID else None
+        # Looked up where the button is pressed: a forged or forwarded id of another server's entry is "gone".
+        guild_id = interaction.guild_id
+        view = await bot.load_term(self.term_id, guild_id) if self.term_id <= MAX_TERM_ID else None
         if view is None:
             await send_reply(interaction, render_gone(), owner_id=interaction.user.id, ephemeral=True)
             return
@@ -78,7 +80,7 @@ class TermButton(
             await interaction.response.edit_message(**reply_kwargs(reply, owner_id=self.owner_id))
         else:
             await send_reply(interaction, reply, owner_id=interaction.user.id, ephemeral=True)
-        await bot.count_lookup(self.term_id)
+        await bot.count_lookup(self.term_id, guild_id)
 
 
 def build_view(buttons: tuple[ButtonSpec, ...], owner_id: int) -> discord.ui.View:

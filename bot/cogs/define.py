@@ -12,6 +12,7 @@ from bot.app import GlossaryBot
 from bot.core.index import Resolution
 from bot.core.normalize import MAX_QUERY_CHARS
 from bot.core.render import render_miss, render_term
+from bot.services.glossary import Matcher
 from bot.ui import send_reply
 
 log = logging.getLogger(__name__)
@@ -32,13 +33,15 @@ class Define(commands.Cog):
         term: app_commands.Range[str, 1, MAX_QUERY_CHARS],
         private: bool = False,
     ) -> None:
-        resolution = self.bot.index.resolve(term)
+        guild_id = interaction.guild_id
+        matcher = await self.bot.service.matcher(guild_id)
+        resolution = matcher.resolve(term)
         if resolution.term_id is None:
-            await self._answer_miss(interaction, term, resolution)
+            await self._answer_miss(interaction, term, resolution, matcher)
             return
-        view = await self.bot.load_term(resolution.term_id)
+        view = await self.bot.load_term(resolution.term_id, guild_id)
         if view is None:  # deleted between the index lookup and the read
-            await self._answer_miss(interaction, term, resolution)
+            await self._answer_miss(interaction, term, resolution, matcher)
             return
         resolved_from = term if resolution.kind == "fuzzy" else None
         await send_reply(
@@ -47,25 +50,22 @@ class Define(commands.Cog):
             owner_id=interaction.user.id,
             ephemeral=private,
         )
-        await self.bot.count_lookup(view.term_id)
+        await self.bot.count_lookup(view.term_id, guild_id)
 
     async def _answer_miss(
-        self, interaction: discord.Interaction[discord.Client], term: str, resolution: Resolution
+        self, interaction: discord.Interaction[discord.Client], term: str, resolution: Resolution, matcher: Matcher
     ) -> None:
-        suggestions = [
-            (term_id, name) for term_id in resolution.suggestions if (name := self.bot.index.name_of(term_id))
-        ]
+        suggestions = [(term_id, name) for term_id in resolution.suggestions if (name := matcher.name_of(term_id))]
         await send_reply(interaction, render_miss(term, suggestions), owner_id=interaction.user.id, ephemeral=True)
-        await self.bot.record_miss(term)
+        await self.bot.record_miss(term, interaction.guild_id)
         log.info("define miss user=%s query=%r suggestions=%d", interaction.user.id, term[:100], len(suggestions))
 
     @define.autocomplete("term")
     async def define_term_autocomplete(
         self, interaction: discord.Interaction[discord.Client], current: str
     ) -> list[app_commands.Choice[str]]:
-        return [
-            app_commands.Choice(name=choice.label, value=choice.name) for choice in self.bot.index.complete(current)
-        ]
+        matcher = await self.bot.service.matcher(interaction.guild_id)
+        return [app_commands.Choice(name=choice.label, value=choice.name) for choice in matcher.complete(current)]
 
 
 async def setup(bot: GlossaryBot) -> None:

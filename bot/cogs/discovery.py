@@ -25,7 +25,7 @@ from bot.core.render_discovery import (
 from bot.core.search import MAX_CARRIED_QUERY_CHARS, MAX_SEARCH_INPUT_CHARS, parse_query
 from bot.core.spotting import find_mentions
 from bot.errors import NO_MENTIONS, UserFacingError, run_guarded
-from bot.store.search import SearchStore
+from bot.services.glossary import GlossaryService
 from bot.ui import MAX_SNOWFLAKE_DIGITS, build_view, send_reply
 
 PAGE_BUTTON_PREFIX = "gl:s:"
@@ -81,7 +81,7 @@ class SearchPageButton(
 
     async def _turn(self, interaction: discord.Interaction[discord.Client]) -> None:
         bot = cast("GlossaryBot", interaction.client)
-        answer = await run_search(SearchStore(bot.database), self.query, self.page)
+        answer = await run_search(bot.service, self.query, interaction.guild_id, self.page)
         if interaction.user.id == self.owner_id:
             await interaction.response.edit_message(**search_kwargs(answer, owner_id=self.owner_id))
         else:
@@ -89,11 +89,12 @@ class SearchPageButton(
             await interaction.response.send_message(ephemeral=True, **search_kwargs(answer, interaction.user.id))
 
 
-async def run_search(store: SearchStore, text: str, page: int = 1) -> SearchReply:
+async def run_search(service: GlossaryService, text: str, guild_id: int | None, page: int = 1) -> SearchReply:
+    """A page of what `text` finds among the entries visible where it was asked."""
     query = parse_query(text)
     if not query:
         raise UserFacingError(NO_WORDS)
-    return render_search(await store.search(query, page))
+    return render_search(await service.search(query, page, guild_id))
 
 
 def search_kwargs(answer: SearchReply, owner_id: int) -> dict[str, Any]:
@@ -127,7 +128,6 @@ def _pager_buttons(pager: PagerSpec, owner_id: int) -> list[SearchPageButton]:
 class Discovery(commands.Cog):
     def __init__(self, bot: GlossaryBot) -> None:
         self.bot = bot
-        self.store = SearchStore(bot.database)
         self.explain_menu = app_commands.ContextMenu(name="Explain terms", callback=self.explain_terms)
 
     async def cog_load(self) -> None:
@@ -146,7 +146,7 @@ class Discovery(commands.Cog):
         query: app_commands.Range[str, 1, MAX_SEARCH_INPUT_CHARS],
     ) -> None:
         # Ephemeral: a result list is a step on the way to a term, not something to post in a channel.
-        answer = await run_search(self.store, query)
+        answer = await run_search(self.bot.service, query, interaction.guild_id)
         await interaction.response.send_message(ephemeral=True, **search_kwargs(answer, interaction.user.id))
 
     @app_commands.command(name="random", description="Show a random entry of the glossary")
@@ -157,8 +157,9 @@ class Discovery(commands.Cog):
         category: app_commands.Range[str, 1, MAX_CATEGORY_CHARS] | None = None,
     ) -> None:
         wanted = " ".join(category.split()) if category is not None else None
-        term_id = await self.store.random_term_id(wanted)
-        view = await self.bot.load_term(term_id) if term_id is not None else None
+        guild_id = interaction.guild_id
+        term_id = await self.bot.service.random_term_id(wanted, guild_id)
+        view = await self.bot.load_term(term_id, guild_id) if term_id is not None else None
         if view is None:
             if wanted is None:
                 raise UserFacingError("The glossary has no entries yet.")
@@ -175,13 +176,14 @@ class Discovery(commands.Cog):
     async def random_category_autocomplete(
         self, interaction: discord.Interaction[discord.Client], current: str
     ) -> list[app_commands.Choice[str]]:
-        categories = await self.store.categories()
+        categories = await self.bot.service.categories(interaction.guild_id)
         return [app_commands.Choice(name=label, value=value) for label, value in category_choices(categories, current)]
 
     async def explain_terms(self, interaction: discord.Interaction[discord.Client], message: discord.Message) -> None:
         text = message_text(message)
-        mentions = find_mentions(self.bot.index, text, limit=EXPLAIN_MAX_TERMS)
-        found = await self.store.definitions([mention.term_id for mention in mentions])
+        guild_id = interaction.guild_id
+        mentions = find_mentions(await self.bot.service.matcher(guild_id), text, limit=EXPLAIN_MAX_TERMS)
+        found = await self.bot.service.definitions([mention.term_id for mention in mentions], guild_id)
         items = [
             Explained(m.term_id, *found[m.term_id], said=text[m.start : m.end])
             for m in mentions

@@ -23,6 +23,7 @@ from bot.core.entry import (
     is_valid_url,
 )
 from bot.core.normalize import lookup_key
+from bot.core.refusal import Refusal
 
 ALIAS_SEPARATORS = ",;"
 """Aliases are typed as a list: either separator works (abbreviations never contain them)."""
@@ -49,7 +50,7 @@ SNAPSHOT_FIELDS = ("term", "definition", "description", "aliases", "related", "c
 _SPACES = re.compile(r"\s+")
 
 
-class EditRefused(Exception):
+class EditRefused(Refusal):
     """A change that cannot be made as asked; the message says why, in words meant for the editor."""
 
 
@@ -260,6 +261,8 @@ class Change:
     reverts: int | None = None
     reverted_term_id: int | None = None
     """The term id of the change this one reverts (a revert may re-create a term under a new id)."""
+    guild_id: int | None = None
+    """The server whose entry changed; None for the shared glossary."""
 
     @property
     def starts_term(self) -> bool:

@@ -116,12 +116,12 @@ def _ranking(items: Sequence[Ranked]) -> str:
     return "\n".join(lines)
 
 
-def render_stats(stats: Stats) -> Reply:
+def render_stats(stats: Stats, title: str = "Glossary stats") -> Reply:
     """Which terms people read, and what they asked for that the glossary lacks: what to add next."""
     fields = [
         {"name": f"Most looked up this week ({stats.week})", "value": _ranking(stats.this_week), "inline": False},
         {"name": "Most looked up overall", "value": _ranking(stats.overall), "inline": False},
         {"name": "Asked for but not in the glossary", "value": _ranking(stats.misses), "inline": False},
     ]
-    embed: dict[str, object] = {"title": "Glossary stats", "color": EMBED_COLOUR, "fields": fields}
+    embed: dict[str, object] = {"title": title, "color": EMBED_COLOUR, "fields": fields}
     return Reply(embed=embed)

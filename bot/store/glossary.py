@@ -30,7 +30,7 @@ SELECT t.id, t.name, t.definition, t.description, t.category, t.url,
     (SELECT json_group_array(json_array(related_id, name)) FROM
         (SELECT r.related_id, rt.name FROM relations r JOIN terms rt ON rt.id = r.related_id
          WHERE r.term_id = t.id ORDER BY r.position))
-FROM terms t WHERE t.id = ?
+FROM terms t WHERE t.id = ? AND (t.guild_id IS NULL OR t.guild_id = ?)
 """
 ROWS_PER_FETCH = 4096
 """Rows read per trip to the database thread when reading a whole table: few trips, little held at once."""
@@ -95,12 +95,17 @@ class GlossaryStore:
         """
         aliases: dict[int, tuple[str, ...]] = {}
         # `+` keeps SQLite from reading the rows through the term_id index: a scan is far cheaper here.
-        alias_sql = "SELECT term_id, text FROM term_names WHERE +is_alias = 1 ORDER BY +term_id, +position"
+        alias_sql = (
+            "SELECT term_id, text FROM term_names WHERE scope_id = 0 AND +is_alias = 1 ORDER BY +term_id, +position"
+        )
         async for chunk in self._chunks(alias_sql):
             for term_id, text in chunk:
                 aliases[term_id] = (*aliases.get(term_id, ()), text)
         rows: list[tuple[int, str, tuple[str, ...], int]] = []
-        async for chunk in self._chunks("SELECT id, name, lookups FROM terms ORDER BY id"):
+        # The shared terms only (servers' entries have their own indexes): through the partial index that
+        # lists them, so a million server entries beside them cost nothing here.
+        shared_sql = "SELECT id, name, lookups FROM terms INDEXED BY terms_shared_by_category WHERE guild_id IS NULL"
+        async for chunk in self._chunks(shared_sql + " ORDER BY id"):
             rows.extend((term_id, name, aliases.get(term_id, ()), lookups) for term_id, name, lookups in chunk)
         return rows
 
@@ -112,10 +117,12 @@ class GlossaryStore:
             while chunk := list(await cursor.fetchmany(ROWS_PER_FETCH)):
                 yield cast("list[tuple[Any, ...]]", chunk)  # typed as `Row`s; without a row factory, tuples
 
-    async def term_view(self, term_id: int) -> TermView | None:
+    async def term_view(self, term_id: int, guild_id: int | None = None) -> TermView | None:
+        """The term as shown in `guild_id` (None: a DM or the CLI): None if it does not exist or belongs to
+        another server (or to a server at all, outside one)."""
         # One statement rather than three (term, aliases, related): each statement is a round trip to the
         # database thread, and this read is most of what a /define costs.
-        row = await self.database.fetch_one(_TERM_VIEW_SQL, (term_id,))
+        row = await self.database.fetch_one(_TERM_VIEW_SQL, (term_id, guild_id))
         if row is None:
             return None
         return TermView(
@@ -130,15 +137,17 @@ class GlossaryStore:
         )
 
     async def count_terms(self) -> int:
-        count = await self.database.fetch_value("SELECT count(*) FROM terms")
+        count = await self.database.fetch_value("SELECT count(*) FROM terms WHERE guild_id IS NULL")
         return count if isinstance(count, int) else 0
 
-    async def export_entries(self) -> list[Entry]:
-        """Every term in the project's own format, ordered by name."""
-        ids = await self.database.fetch_all("SELECT id FROM terms ORDER BY name COLLATE NOCASE")
+    async def export_entries(self, guild_id: int | None = None) -> list[Entry]:
+        """Every term of the shared glossary (or of `guild_id`'s) in the project's own format, ordered by name."""
+        ids = await self.database.fetch_all(
+            "SELECT id FROM terms WHERE guild_id IS ? ORDER BY name COLLATE NOCASE", (guild_id,)
+        )
         entries = []
         for (term_id,) in ids:
-            view = await self.term_view(term_id)
+            view = await self.term_view(term_id, guild_id)
             if view is not None:
                 entries.append(
                     Entry(
@@ -174,15 +183,18 @@ class GlossaryStore:
                 [(week, count, term_id) for (term_id, week), count in counts.items()],
             )
 
-    async def record_miss(self, query: str) -> None:
+    async def record_miss(self, query: str, guild_id: int | None = None) -> None:
+        """Count a query nothing answered: for the shared glossary, and for the server it was asked in."""
         key = lookup_key(query)
         if not key:
             return
+        shown = " ".join(query.split())[:MAX_QUERY_CHARS]
+        scopes = [0] if guild_id is None else [0, guild_id]
         async with self.database.transaction() as connection:
-            await connection.execute(
-                "INSERT INTO misses (key, query) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET count = count + 1, query = excluded.query, last_at = ?",
-                (key, " ".join(query.split())[:MAX_QUERY_CHARS], _now()),
+            await connection.executemany(
+                "INSERT INTO misses (scope_id, key, query) VALUES (?, ?, ?) ON CONFLICT (scope_id, key) "
+                "DO UPDATE SET count = count + 1, query = excluded.query, last_at = ?",
+                [(scope, key, shown, _now()) for scope in scopes],
             )
 
     # ---- meta -------------------------------------------------------------------------------------
@@ -252,7 +264,9 @@ class _EntryWriter:
         """The reverse of `owners`, so replacing one term's names costs its names, not the whole glossary."""
 
     async def apply(self, entries: Sequence[Entry]) -> None:
-        async with self.connection.execute("SELECT key, term_id, is_alias FROM term_names") as cursor:
+        async with self.connection.execute(
+            "SELECT key, term_id, is_alias FROM term_names WHERE scope_id = 0"
+        ) as cursor:
             async for key, term_id, is_alias in cursor:
                 self._own(key, _NameOwner(term_id, bool(is_alias)))
         written: list[tuple[int, Entry]] = []

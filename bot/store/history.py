@@ -39,7 +39,8 @@ MAX_HISTORY_SCAN = 500
 STATS_LIMIT = 10
 
 _SELECT_CHANGES = (
-    "SELECT c.id, c.term_id, c.term_name, c.action, c.user_id, c.at, c.before, c.after, c.reverts, r.term_id "
+    "SELECT c.id, c.term_id, c.term_name, c.action, c.user_id, c.at, c.before, c.after, c.reverts, r.term_id, "
+    "c.guild_id "
     "FROM term_changes c LEFT JOIN term_changes r ON r.id = c.reverts"
 )
 
@@ -53,6 +54,8 @@ class ChangeResult:
     entry: Entry | None
     notes: tuple[str, ...] = ()
     """What a revert could not restore (a name now taken, a related term since removed)."""
+    guild_id: int | None = None
+    """The server whose entry it is; None for the shared glossary (the service fills it in)."""
 
 
 def _now() -> str:
@@ -71,6 +74,7 @@ def _change_from_row(row: Sequence[object]) -> Change:
         after=entry_from_snapshot(None if row[7] is None else str(row[7])),
         reverts=None if row[8] is None else int(str(row[8])),
         reverted_term_id=None if row[9] is None else int(str(row[9])),
+        guild_id=None if row[10] is None else int(str(row[10])),
     )
 
 
@@ -83,12 +87,15 @@ class CurationStore:
     async def entry_of(self, term_id: int) -> Entry | None:
         return await _read_entry(self.database.connection, term_id)
 
-    async def categories(self, text: str = "", limit: int = RECENT_CHANGES_LIMIT) -> list[str]:
-        """Categories in use, those containing `text` first by how many terms use them."""
+    async def categories(
+        self, text: str = "", limit: int = RECENT_CHANGES_LIMIT, *, guild_id: int | None = None
+    ) -> list[str]:
+        """Categories in use (shared, and `guild_id`'s), those containing `text` first by how many terms use them."""
         rows = await self.database.fetch_all(
-            "SELECT category, count(*) AS uses FROM terms WHERE category IS NOT NULL AND category <> '' "
-            "AND instr(lower(category), lower(?)) > 0 GROUP BY category ORDER BY uses DESC, category LIMIT ?",
-            (text.strip(), limit),
+            "SELECT category, count(*) AS uses FROM terms WHERE (guild_id IS NULL OR guild_id = ?) "
+            "AND category IS NOT NULL AND category <> '' AND instr(lower(category), lower(?)) > 0 "
+            "GROUP BY category ORDER BY uses DESC, category LIMIT ?",
+            (guild_id, text.strip(), limit),
         )
         return [str(row[0]) for row in rows]
 
@@ -101,11 +108,15 @@ class CurationStore:
         exists = await self.database.fetch_value("SELECT 1 FROM terms WHERE id = ?", (term_id,)) is not None
         return current_lineage(await self._changes_of(term_id), exists=exists)[:limit]
 
-    async def removed_term_history(self, name: str, limit: int = HISTORY_LIMIT) -> list[Change]:
-        """The history of the most recently removed term that had this name, for a term no longer there."""
+    async def removed_term_history(
+        self, name: str, limit: int = HISTORY_LIMIT, *, guild_id: int | None = None
+    ) -> list[Change]:
+        """The history of the most recently removed term that had this name (in the shared glossary, or in
+        `guild_id`'s), for a term no longer there."""
         term_id = await self.database.fetch_value(
-            "SELECT term_id FROM term_changes WHERE term_key = ? AND after IS NULL ORDER BY id DESC LIMIT 1",
-            (lookup_key(name),),
+            "SELECT term_id FROM term_changes WHERE guild_id IS ? AND term_key = ? AND after IS NULL "
+            "ORDER BY id DESC LIMIT 1",
+            (guild_id, lookup_key(name)),
         )
         if term_id is None:
             return []
@@ -115,8 +126,11 @@ class CurationStore:
             changes.pop(0)
         return current_lineage(changes, exists=False)[:limit]
 
-    async def recent_changes(self, text: str = "", limit: int = RECENT_CHANGES_LIMIT) -> list[Change]:
-        """Newest changes for the revert autocomplete: by id when `text` is digits, else by term name."""
+    async def recent_changes(
+        self, text: str = "", limit: int = RECENT_CHANGES_LIMIT, *, scopes: Sequence[int | None] = (None,)
+    ) -> list[Change]:
+        """Newest changes for the revert autocomplete: by id when `text` is digits, else by term name; of the
+        shared glossary (None in `scopes`) and of the servers in `scopes`."""
         text = text.strip().lstrip("#")
         parameters: tuple[object, ...]
         if text.isdigit():
@@ -125,8 +139,12 @@ class CurationStore:
             where, parameters = "instr(c.term_key, ?) > 0", (lookup_key(text),)
         else:
             where, parameters = "1", ()
+        servers = [scope for scope in scopes if scope is not None]
+        shared = "c.guild_id IS NULL" if None in scopes else "0"
+        in_scope = f"({shared} OR c.guild_id IN ({', '.join('?' for _ in servers) or 'NULL'}))"
         rows = await self.database.fetch_all(
-            f"{_SELECT_CHANGES} WHERE {where} ORDER BY c.id DESC LIMIT ?", (*parameters, limit)
+            f"{_SELECT_CHANGES} WHERE {in_scope} AND {where} ORDER BY c.id DESC LIMIT ?",
+            (*servers, *parameters, limit),
         )
         return [_change_from_row(row) for row in rows]
 
@@ -137,23 +155,31 @@ class CurationStore:
         )
         return [_change_from_row(row) for row in rows]
 
-    async def stats(self, when: datetime | None = None, limit: int = STATS_LIMIT) -> Stats:
-        """Most looked-up terms this ISO week (UTC, as lookups are counted) and overall, and top misses."""
+    async def stats(
+        self, when: datetime | None = None, limit: int = STATS_LIMIT, *, guild_id: int | None = None
+    ) -> Stats:
+        """Most looked-up terms this ISO week (UTC, as lookups are counted) and overall, and top misses: of
+        the shared glossary, or of `guild_id`'s entries and the misses asked in that server."""
         week = iso_week_of((when or datetime.now(UTC)).date())
+        # Two spellings rather than `IS ?`, so that each can use its partial index of terms.
+        owned, owned_by = ("t.guild_id IS NULL", ()) if guild_id is None else ("t.guild_id = ?", (guild_id,))
         this_week = await self.database.fetch_all(
             "SELECT t.name, w.count FROM weekly_lookups w JOIN terms t ON t.id = w.term_id "
-            "WHERE w.week = ? ORDER BY w.count DESC, t.name COLLATE NOCASE LIMIT ?",
-            (week, limit),
+            f"WHERE w.week = ? AND {owned} ORDER BY w.count DESC, t.name COLLATE NOCASE LIMIT ?",
+            (week, *owned_by, limit),
         )
         overall = await self.database.fetch_all(
-            "SELECT name, lookups FROM terms WHERE lookups > 0 ORDER BY lookups DESC, name COLLATE NOCASE LIMIT ?",
-            (limit,),
+            f"SELECT name, lookups FROM terms t WHERE {owned} AND lookups > 0 "
+            "ORDER BY lookups DESC, name COLLATE NOCASE LIMIT ?",
+            (*owned_by, limit),
         )
-        # A miss whose words are now a name or alias has been dealt with: it is no longer a to-do.
+        # A miss whose words are now a name or alias (there) has been dealt with: it is no longer a to-do.
+        scope = guild_id or 0
         misses = await self.database.fetch_all(
-            "SELECT query, count FROM misses WHERE key NOT IN (SELECT key FROM term_names) "
+            "SELECT query, count FROM misses m WHERE scope_id = ? AND NOT EXISTS "
+            "(SELECT 1 FROM term_names n WHERE n.scope_id IN (0, ?) AND n.key = m.key) "
             "ORDER BY count DESC, last_at DESC LIMIT ?",
-            (limit,),
+            (scope, scope, limit),
         )
         return Stats(
             week=week,
@@ -164,13 +190,14 @@ class CurationStore:
 
     # ---- changing ---------------------------------------------------------------------------------
 
-    async def add(self, entry: Entry, user_id: int) -> ChangeResult:
-        """A new term from an editor; refuses names already taken and related terms that do not exist."""
+    async def add(self, entry: Entry, user_id: int, *, guild_id: int | None = None) -> ChangeResult:
+        """A new term from an editor, shared or `guild_id`'s; refuses names already taken (there) and related
+        terms that do not exist (there or in the shared glossary)."""
         async with self.database.transaction() as connection:
-            writer = _TermWriter(connection, strict=True)
+            writer = _TermWriter(connection, strict=True, guild_id=guild_id)
             term_id = await writer.write(None, entry)
             after = await _read_entry(connection, term_id)
-            change_id = await _record(connection, "add", term_id, user_id, before=None, after=after)
+            change_id = await _record(connection, "add", term_id, user_id, before=None, after=after, guild_id=guild_id)
         return ChangeResult(change_id, term_id, after)
 
     async def edit(self, term_id: int, entry: Entry, user_id: int, *, base: Entry | None = None) -> ChangeResult:
@@ -185,17 +212,23 @@ class CurationStore:
                 )
             if entry == before:
                 raise EditRefused(f"Nothing to save: {before.term!r} already reads like that.")
-            await _TermWriter(connection, strict=True).write(term_id, entry)
+            guild_id = await _guild_of(connection, term_id)
+            await _TermWriter(connection, strict=True, guild_id=guild_id).write(term_id, entry)
             after = await _read_entry(connection, term_id)
-            change_id = await _record(connection, "edit", term_id, user_id, before=before, after=after)
+            change_id = await _record(
+                connection, "edit", term_id, user_id, before=before, after=after, guild_id=guild_id
+            )
         return ChangeResult(change_id, term_id, after)
 
     async def add_alias(self, term_id: int, alias: str, user_id: int) -> ChangeResult:
         async with self.database.transaction() as connection:
             before = await _require_entry(connection, term_id)
-            await _TermWriter(connection, strict=True).write(term_id, with_alias(before, alias))
+            guild_id = await _guild_of(connection, term_id)
+            await _TermWriter(connection, strict=True, guild_id=guild_id).write(term_id, with_alias(before, alias))
             after = await _read_entry(connection, term_id)
-            change_id = await _record(connection, "alias", term_id, user_id, before=before, after=after)
+            change_id = await _record(
+                connection, "alias", term_id, user_id, before=before, after=after, guild_id=guild_id
+            )
         return ChangeResult(change_id, term_id, after)
 
     async def relate(self, term_id: int, other_id: int, user_id: int) -> ChangeResult:
@@ -205,17 +238,35 @@ class CurationStore:
             other = await _require_entry(connection, other_id)
             if other_id == term_id:
                 raise EditRefused("A term cannot be related to itself.")
-            await _TermWriter(connection, strict=True).write(term_id, with_related(before, other.term))
+            guild_id = await _guild_of(connection, term_id)
+            other_guild_id = await _guild_of(connection, other_id)
+            if other_guild_id is not None and other_guild_id != guild_id:
+                raise EditRefused(
+                    f"{before.term!r} is in the shared glossary, so it can only link to shared entries, "
+                    f"and {other.term!r} is this server's own."
+                )
+            writer = _TermWriter(connection, strict=True, guild_id=guild_id)
+            await writer.write(term_id, with_related(before, other.term))
             after = await _read_entry(connection, term_id)
-            change_id = await _record(connection, "relate", term_id, user_id, before=before, after=after)
+            change_id = await _record(
+                connection, "relate", term_id, user_id, before=before, after=after, guild_id=guild_id
+            )
         return ChangeResult(change_id, term_id, after)
 
     async def remove(self, term_id: int, user_id: int) -> ChangeResult:
         async with self.database.transaction() as connection:
             before = await _require_entry(connection, term_id)
+            guild_id = await _guild_of(connection, term_id)
             linked_from = await _delete_term(connection, term_id)
             change_id = await _record(
-                connection, "remove", term_id, user_id, before=before, after=None, linked_from=linked_from
+                connection,
+                "remove",
+                term_id,
+                user_id,
+                before=before,
+                after=None,
+                linked_from=linked_from,
+                guild_id=guild_id,
             )
         return ChangeResult(change_id, term_id, None)
 
@@ -256,9 +307,10 @@ class CurationStore:
                     after=None,
                     linked_from=linked_from,
                     reverts=change_id,
+                    guild_id=change.guild_id,
                 )
                 return ChangeResult(new_id, term_id, None)
-            writer = _TermWriter(connection, strict=False)
+            writer = _TermWriter(connection, strict=False, guild_id=change.guild_id)
             if term_id is None or current is None:
                 free = await _id_is_free(connection, change.term_id)
                 term_id = await writer.write(None, target, reuse_id=change.term_id if free else None)
@@ -269,7 +321,14 @@ class CurationStore:
             notes.extend(writer.notes)
             after = await _read_entry(connection, term_id)
             new_id = await _record(
-                connection, "revert", term_id, user_id, before=current, after=after, reverts=change_id
+                connection,
+                "revert",
+                term_id,
+                user_id,
+                before=current,
+                after=after,
+                reverts=change_id,
+                guild_id=change.guild_id,
             )
         return ChangeResult(new_id, term_id, after, tuple(notes))
 
@@ -308,6 +367,12 @@ async def _read_entry(connection: aiosqlite.Connection, term_id: int) -> Entry |
     )
 
 
+async def _guild_of(connection: aiosqlite.Connection, term_id: int) -> int | None:
+    """The server a term belongs to; None for the shared glossary (or a term that does not exist)."""
+    rows = await _fetch_all(connection, "SELECT guild_id FROM terms WHERE id = ?", (term_id,))
+    return None if not rows or rows[0][0] is None else int(rows[0][0])
+
+
 async def _require_entry(connection: aiosqlite.Connection, term_id: int) -> Entry:
     entry = await _read_entry(connection, term_id)
     if entry is None:
@@ -319,16 +384,17 @@ async def _id_is_free(connection: aiosqlite.Connection, term_id: int) -> bool:
     return not await _fetch_all(connection, "SELECT 1 FROM terms WHERE id = ?", (term_id,))
 
 
-async def _delete_term(connection: aiosqlite.Connection, term_id: int) -> list[tuple[str, int]]:
-    """Delete a term (names, relations and counts cascade); returns who linked to it, to restore later."""
+async def _delete_term(connection: aiosqlite.Connection, term_id: int) -> list[tuple[str, int, int]]:
+    """Delete a term (names, relations and counts cascade); returns who linked to it (name, position and
+    scope: a shared term may be linked from servers' entries), to restore later."""
     linked_from = await _fetch_all(
         connection,
-        "SELECT t.name, r.position FROM relations r JOIN terms t ON t.id = r.term_id WHERE r.related_id = ? "
-        "ORDER BY t.name",
+        "SELECT t.name, r.position, coalesce(t.guild_id, 0) FROM relations r JOIN terms t ON t.id = r.term_id "
+        "WHERE r.related_id = ? ORDER BY t.name",
         (term_id,),
     )
     await connection.execute("DELETE FROM terms WHERE id = ?", (term_id,))
-    return [(str(row[0]), int(row[1])) for row in linked_from]
+    return [(str(row[0]), int(row[1]), int(row[2])) for row in linked_from]
 
 
 async def _first_removal_since(connection: aiosqlite.Connection, change: Change) -> Change | None:
@@ -346,8 +412,13 @@ async def _relink(connection: aiosqlite.Connection, term_id: int, removal: Chang
     if not value or value[0][0] is None:
         return
     missing: list[str] = []
-    for name, position in json.loads(value[0][0]):
-        owner = await _fetch_all(connection, "SELECT term_id FROM term_names WHERE key = ?", (lookup_key(name),))
+    for name, position, *scope in json.loads(value[0][0]):
+        # Removals recorded before servers had glossaries name shared terms only: scope 0.
+        owner = await _fetch_all(
+            connection,
+            "SELECT term_id FROM term_names WHERE scope_id = ? AND key = ?",
+            (scope[0] if scope else 0, lookup_key(name)),
+        )
         if not owner or owner[0][0] == term_id:
             missing.append(name)
             continue
@@ -367,14 +438,15 @@ async def _record(
     *,
     before: Entry | None,
     after: Entry | None,
-    linked_from: list[tuple[str, int]] | None = None,
+    linked_from: list[tuple[str, int, int]] | None = None,
     reverts: int | None = None,
+    guild_id: int | None = None,
 ) -> int:
     shown = after or before
     assert shown is not None  # a change has a before or an after (the table checks it too)
     cursor = await connection.execute(
         "INSERT INTO term_changes (term_id, term_name, term_key, action, user_id, at, before, after, linked_from, "
-        "reverts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "reverts, guild_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             term_id,
             shown.term,
@@ -386,6 +458,7 @@ async def _record(
             snapshot(after),
             None if linked_from is None else json.dumps(linked_from, ensure_ascii=False),
             reverts,
+            guild_id,
         ),
     )
     assert cursor.lastrowid is not None
@@ -398,11 +471,16 @@ class _TermWriter:
     Strict (an editor's change): anything that does not fit refuses the whole change with a reason.
     Lenient (a revert): a clashing alias or a missing related term is left out and noted; only a
     primary name that another term now holds still refuses, as the term would have no name.
+
+    Names are checked in the term's scope only (a server's entry may share a name with a shared one);
+    related terms are found in the term's server first, then in the shared glossary.
     """
 
-    def __init__(self, connection: aiosqlite.Connection, *, strict: bool) -> None:
+    def __init__(self, connection: aiosqlite.Connection, *, strict: bool, guild_id: int | None = None) -> None:
         self.connection = connection
         self.strict = strict
+        self.guild_id = guild_id
+        self.scope_id = guild_id or 0
         self.notes: list[str] = []
 
     async def write(self, term_id: int | None, entry: Entry, *, reuse_id: int | None = None) -> int:
@@ -411,9 +489,9 @@ class _TermWriter:
         values = (entry.term, entry.definition, entry.description, entry.category, entry.url)
         if term_id is None:
             cursor = await self.connection.execute(
-                "INSERT INTO terms (id, name, definition, description, category, url, origin, edited) "
-                "VALUES (?, ?, ?, ?, ?, ?, 'editor', 1)",
-                (reuse_id, *values),
+                "INSERT INTO terms (id, name, definition, description, category, url, origin, edited, guild_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'editor', 1, ?)",
+                (reuse_id, *values, self.guild_id),
             )
             assert cursor.lastrowid is not None
             term_id = cursor.lastrowid
@@ -427,8 +505,8 @@ class _TermWriter:
         await self.connection.execute("DELETE FROM term_names WHERE term_id = ?", (term_id,))
         for position, (text, is_alias) in enumerate([(entry.term, False), *((alias, True) for alias in aliases)]):
             await self.connection.execute(
-                "INSERT INTO term_names (key, term_id, text, is_alias, position) VALUES (?, ?, ?, ?, ?)",
-                (lookup_key(text), term_id, text, int(is_alias), position),
+                "INSERT INTO term_names (scope_id, key, term_id, text, is_alias, position) VALUES (?, ?, ?, ?, ?, ?)",
+                (self.scope_id, lookup_key(text), term_id, text, int(is_alias), position),
             )
         await self.connection.execute("DELETE FROM relations WHERE term_id = ?", (term_id,))
         for position, related_id in enumerate(related_ids):
@@ -438,14 +516,23 @@ class _TermWriter:
             )
         return term_id
 
-    async def _owner(self, name: str) -> tuple[int, str, bool] | None:
-        """(term id, that term's name, whether `name` is its alias) of whoever holds `name`'s key."""
+    async def _owner(self, name: str, scope_id: int | None = None) -> tuple[int, str, bool] | None:
+        """(term id, that term's name, whether `name` is its alias) of whoever holds `name`'s key in the
+        scope (by default the term's own)."""
         rows = await _fetch_all(
             self.connection,
-            "SELECT n.term_id, t.name, n.is_alias FROM term_names n JOIN terms t ON t.id = n.term_id WHERE n.key = ?",
-            (lookup_key(name),),
+            "SELECT n.term_id, t.name, n.is_alias FROM term_names n JOIN terms t ON t.id = n.term_id "
+            "WHERE n.scope_id = ? AND n.key = ?",
+            (self.scope_id if scope_id is None else scope_id, lookup_key(name)),
         )
         return (int(rows[0][0]), str(rows[0][1]), bool(rows[0][2])) if rows else None
+
+    async def _visible_owner(self, name: str) -> tuple[int, str, bool] | None:
+        """Who holds `name` as the term sees it: its own scope first, then the shared glossary."""
+        owner = await self._owner(name)
+        if owner is None and self.scope_id:
+            owner = await self._owner(name, 0)
+        return owner
 
     async def _free_aliases(self, term_id: int | None, entry: Entry) -> list[str]:
         owner = await self._owner(entry.term)
@@ -469,7 +556,7 @@ class _TermWriter:
         ids: list[int] = []
         unknown: list[str] = []
         for name in entry.related:
-            owner = await self._owner(name)
+            owner = await self._visible_owner(name)
             if owner is None:
                 unknown.append(name)
             elif owner[0] == term_id:

@@ -30,13 +30,15 @@ SNIPPET_TOKENS = 16
 
 _RANK = f"bm25(term_search, {NAME_WEIGHT}, {ALIAS_WEIGHT}, {DEFINITION_WEIGHT}, {DESCRIPTION_WEIGHT})"
 _MARKS = (HIGHLIGHT_OPEN, HIGHLIGHT_CLOSE)
+_VISIBLE = "EXISTS (SELECT 1 FROM terms WHERE id = term_search.rowid AND (guild_id IS NULL OR guild_id = ?))"
+"""Shared terms, and those of the server asked in (a NULL guild: none), read per hit by the primary key."""
 _SEARCH_SQL = (
     "SELECT rowid, name, highlight(term_search, 0, ?, ?), highlight(term_search, 1, ?, ?), "
     f"snippet(term_search, 2, ?, ?, '…', {SNIPPET_TOKENS}), snippet(term_search, 3, ?, ?, '…', {SNIPPET_TOKENS}) "
-    "FROM term_search WHERE term_search MATCH ? "
+    f"FROM term_search WHERE term_search MATCH ? AND {_VISIBLE} "
     # A term named (or aliased) exactly what was typed comes first, as /define would resolve it; bm25
     # alone can put "Vision Transformer", whose explanation repeats the word, above "Transformer".
-    "ORDER BY rowid IN (SELECT term_id FROM term_names WHERE key = ?) DESC, "
+    "ORDER BY rowid IN (SELECT term_id FROM term_names WHERE scope_id IN (0, ?) AND key = ?) DESC, "
     f"{_RANK}, name COLLATE NOCASE, rowid LIMIT ? OFFSET ?"
 )
 
@@ -45,49 +47,66 @@ class SearchStore:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    async def search(self, query: SearchQuery, page: int = 1) -> SearchPage:
-        """One page of hits, best first; a page past the end shows the last one (the glossary may
-        have shrunk since a Next button was drawn)."""
+    async def search(self, query: SearchQuery, page: int = 1, *, guild_id: int | None = None) -> SearchPage:
+        """One page of hits among the terms visible in `guild_id` (None: the shared ones), best first; a page
+        past the end shows the last one (the glossary may have shrunk since a Next button was drawn)."""
         if not query:
             return SearchPage(query, 1, 0, ())
-        row = await self.database.fetch_one("SELECT count(*) FROM term_search WHERE term_search MATCH ?", (query.fts,))
+        row = await self.database.fetch_one(
+            f"SELECT count(*) FROM term_search WHERE term_search MATCH ? AND {_VISIBLE}", (query.fts, guild_id)
+        )
         total = int(row[0]) if row else 0
         page = min(max(page, 1), page_count(total))
         if total == 0:
             return SearchPage(query, page, 0, ())
         rows = await self.database.fetch_all(
-            _SEARCH_SQL, (*_MARKS, *_MARKS, *_MARKS, *_MARKS, query.fts, query.key, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+            _SEARCH_SQL,
+            (
+                *_MARKS,
+                *_MARKS,
+                *_MARKS,
+                *_MARKS,
+                query.fts,
+                guild_id,
+                guild_id or 0,
+                query.key,
+                PAGE_SIZE,
+                (page - 1) * PAGE_SIZE,
+            ),
         )
         hits = tuple(SearchRow(row[0], row[1], row[2] or "", row[3] or "", row[4] or "", row[5] or "") for row in rows)
         return SearchPage(query, page, total, hits)
 
-    async def random_term_id(self, category: str | None = None) -> int | None:
-        """A random term, of `category` (any case) if given; None if there is none."""
-        # ORDER BY random() reads every candidate id, but from the narrow category index, not the rows.
-        if category is None:
-            value = await self.database.fetch_value(
-                "SELECT id FROM terms INDEXED BY terms_by_category ORDER BY random() LIMIT 1"
-            )
-        else:
-            value = await self.database.fetch_value(
-                "SELECT id FROM terms WHERE category = ? COLLATE NOCASE ORDER BY random() LIMIT 1", (category,)
-            )
+    async def random_term_id(self, category: str | None = None, *, guild_id: int | None = None) -> int | None:
+        """A random term among those visible in `guild_id`, of `category` (any case) if given; None if none."""
+        # ORDER BY random() reads every candidate id, but from the narrow category indexes, not the rows.
+        of_category = "" if category is None else " AND category = ? COLLATE NOCASE"
+        given = () if category is None else (category,)
+        value = await self.database.fetch_value(
+            f"SELECT id FROM (SELECT id FROM terms INDEXED BY terms_shared_by_category WHERE guild_id IS NULL"
+            f"{of_category} UNION ALL SELECT id FROM terms WHERE guild_id = ?{of_category}) ORDER BY random() LIMIT 1",
+            (*given, guild_id, *given),
+        )
         return value if isinstance(value, int) else None
 
-    async def categories(self) -> list[tuple[str, int]]:
-        """(category, number of terms) for every category in use, by name."""
+    async def categories(self, *, guild_id: int | None = None) -> list[tuple[str, int]]:
+        """(category, number of terms) for every category in use among the terms visible in `guild_id`, by name."""
         rows = await self.database.fetch_all(
-            "SELECT category, count(*) FROM terms WHERE category IS NOT NULL AND category <> '' "
-            "GROUP BY category COLLATE NOCASE ORDER BY category COLLATE NOCASE"
+            "SELECT category, count(*) FROM (SELECT category FROM terms INDEXED BY terms_shared_by_category "
+            "WHERE guild_id IS NULL UNION ALL SELECT category FROM terms WHERE guild_id = ?) "
+            "WHERE category IS NOT NULL AND category <> '' "
+            "GROUP BY category COLLATE NOCASE ORDER BY category COLLATE NOCASE",
+            (guild_id,),
         )
         return [(row[0], row[1]) for row in rows]
 
-    async def definitions(self, term_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
-        """term id -> (name, definition) for those of `term_ids` that still exist."""
+    async def definitions(self, term_ids: Sequence[int], *, guild_id: int | None = None) -> dict[int, tuple[str, str]]:
+        """term id -> (name, definition) for those of `term_ids` that still exist and are visible in `guild_id`."""
         if not term_ids:
             return {}
         marks = ", ".join("?" for _ in term_ids)
         rows = await self.database.fetch_all(
-            f"SELECT id, name, definition FROM terms WHERE id IN ({marks})", tuple(term_ids)
+            f"SELECT id, name, definition FROM terms WHERE id IN ({marks}) AND (guild_id IS NULL OR guild_id = ?)",
+            (*term_ids, guild_id),
         )
         return {row[0]: (row[1], row[2]) for row in rows}

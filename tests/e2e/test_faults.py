@@ -119,9 +119,8 @@ async def test_an_edit_of_the_original_answer_goes_through_429s_and_a_502(
     error_log: ErrorLog, rig: Rig, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The removal prompt that nobody answers is edited to say the term was kept, whatever the webhook does."""
-    # The extension's own module: discord.py loads a fresh copy of it on every start.
-    glossary_module = sys.modules[type(rig.bot.get_cog("Glossary")).__module__]
-    monkeypatch.setattr(glossary_module, "CONFIRM_TIMEOUT_SECONDS", 0.3)
+    # The module of the cog's forms and questions, whose timeout a question reads when it is asked.
+    monkeypatch.setattr(sys.modules["bot.cogs.glossary_ui"], "CONFIRM_TIMEOUT_SECONDS", 0.3)
     prompt = await rig.fake.slash("glossary remove", {"term": "LLM"}, user_id=EDITOR_ID, guild_id=GUILD_ID)
     assert custom_ids(prompt.message or {})
     rig.fake.fail_next("PATCH", ORIGINAL, 502)  # first: later 5xx retries wait longer

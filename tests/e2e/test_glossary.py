@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from bot.cogs.glossary import MODAL_TITLE_LIMIT, NOT_AN_EDITOR
+from bot.cogs.glossary import NOT_AN_EDITOR
+from bot.cogs.glossary_ui import MODAL_TITLE_LIMIT
 from bot.core.entry import Entry
 from bot.core.schedule import iso_week_of
 from tests.e2e.fake_discord import InteractionResult, find_component
@@ -236,9 +237,8 @@ async def test_relate_links_one_direction(rig: Rig) -> None:
 
 
 async def test_removal_not_confirmed_in_time_keeps_the_term(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
-    # load_extension imports the cog's module afresh: patch the copy the bot runs.
-    cog = rig.bot.get_cog("Glossary")
-    monkeypatch.setattr(sys.modules[type(cog).__module__], "CONFIRM_TIMEOUT_SECONDS", 0.2)
+    # The question reads its timeout from the module of the cog's forms when it is asked.
+    monkeypatch.setattr(sys.modules["bot.cogs.glossary_ui"], "CONFIRM_TIMEOUT_SECONDS", 0.2)
     asked = await glossary(rig, "remove", term="ChatGPT")
     message = await asked.edited(1)
     assert message["content"] == "No answer: **ChatGPT** was kept." and not message.get("components")

@@ -16,6 +16,7 @@ import pytest
 
 from bot.cogs.glossary import NOT_AN_EDITOR
 from bot.cogs.pulse import Pulse
+from bot.core.scope import GLOBAL_REFUSED
 from bot.errors import GENERIC_FAILURE
 from tests.e2e.fake_discord import InteractionResult, find_component
 from tests.e2e.rig import (
@@ -44,6 +45,9 @@ SERVER_ONLY = "This command only works in a server."
 NOT_A_CHANNEL_HERE = "Pick a text channel of this server that I can see."
 NOT_A_ROLE_HERE = "That role isn't in this server."
 SHORT = 300
+SHARED_ENTRY = "is in the shared glossary, which only the bot's editors change."
+SERVER_EDITOR_MAY = ("glossary add", "glossary stats")
+"""What a server editor may do here (add to the server's glossary, read its numbers): no refusal to test."""
 
 Attempt = tuple[str, dict[str, Any] | None]
 
@@ -161,8 +165,14 @@ async def test_editor_commands_refuse_members_and_managers_who_are_not_editors(w
     for user in (MEMBER_ID, MANAGER_ID):
         who = {"user_id": user, "guild_id": GUILD_ID}
         for command, options in EDITOR_COMMANDS:
+            if user == MANAGER_ID and command in SERVER_EDITOR_MAY:
+                continue
             expected = NOT_AN_EDITOR if command.startswith("glossary") else NOT_A_PULSE_EDITOR
+            if user == MANAGER_ID and command.startswith("glossary"):
+                expected = SHARED_ENTRY  # a manager is a server editor: the shared glossary is not theirs
             attempts.append(((command, options), who, expected))
+    manager = {"user_id": MANAGER_ID, "guild_id": GUILD_ID}
+    attempts.append((("glossary add", {"scope": "global"}), manager, GLOBAL_REFUSED))
     await attempt_all(world, attempts)
     assert error_log.take() == []
 

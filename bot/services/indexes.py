@@ -1,0 +1,112 @@
+"""Servers' matching indexes: built on first use from the server's rows, kept while used, evicted after.
+
+A server's glossary is small (SERVER_TERMS_LIMIT entries at most, typically a hundred, which build in
+about half a millisecond), and most servers are quiet at any moment: so no index is built at start, and
+memory holds the indexes of the `capacity` servers used last. A server with no entries costs one small
+cache slot and no index.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+
+from bot.core.index import GlossaryIndex
+from bot.store.servers import IndexRow
+
+DEFAULT_CAPACITY = 1000
+"""Servers whose index stays in memory: ~55 kB each at 100 entries, so ~55 MB when all are full."""
+
+RowLoader = Callable[[int], Awaitable[list[IndexRow]]]
+
+
+class ServerIndexes:
+    """guild id -> that server's `GlossaryIndex` (None: the server has no entries), least recently used out.
+
+    Writes go through `upsert` / `remove` / `forget`, which keep a cached index current; a write that
+    lands while the server's index is being read from the database makes that read start again, so a
+    build never misses a change that committed after its rows were read.
+    """
+
+    def __init__(self, load_rows: RowLoader, capacity: int = DEFAULT_CAPACITY) -> None:
+        self._load_rows = load_rows
+        self.capacity = capacity
+        self._cache: OrderedDict[int, GlossaryIndex | None] = OrderedDict()
+        self._loading: dict[int, asyncio.Future[GlossaryIndex | None]] = {}
+        self._writes: dict[int, int] = {}
+        """Writes per server while its index is loading, to tell a read that went stale."""
+
+    def __len__(self) -> int:
+        return len(self._cache)
+
+    def cached(self, guild_id: int) -> GlossaryIndex | None:
+        """The server's index if it is in memory now (no loading)."""
+        return self._cache.get(guild_id)
+
+    async def get(self, guild_id: int) -> GlossaryIndex | None:
+        """The server's index, loaded if needed; None if the server has no entries."""
+        if guild_id in self._cache:
+            self._cache.move_to_end(guild_id)
+            return self._cache[guild_id]
+        pending = self._loading.get(guild_id)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[GlossaryIndex | None] = asyncio.get_running_loop().create_future()
+        self._loading[guild_id] = future
+        try:
+            index = await self._load(guild_id)
+        except BaseException as error:
+            future.set_exception(error)
+            future.exception()  # retrieved: a failure with no other waiter is not "never retrieved"
+            raise
+        finally:
+            del self._loading[guild_id]
+            self._writes.pop(guild_id, None)
+        future.set_result(index)
+        self._store(guild_id, index)
+        return index
+
+    async def _load(self, guild_id: int) -> GlossaryIndex | None:
+        while True:
+            self._writes[guild_id] = 0
+            rows = await self._load_rows(guild_id)
+            if self._writes[guild_id] == 0:
+                return GlossaryIndex.build(rows) if rows else None
+
+    def _store(self, guild_id: int, index: GlossaryIndex | None) -> None:
+        self._cache[guild_id] = index
+        self._cache.move_to_end(guild_id)
+        while len(self._cache) > self.capacity:
+            self._cache.popitem(last=False)
+
+    def _written(self, guild_id: int) -> None:
+        if guild_id in self._writes:
+            self._writes[guild_id] += 1
+
+    def upsert(self, guild_id: int, term_id: int, name: str, aliases: tuple[str, ...]) -> None:
+        """A server's term was added or changed: keep its cached index (if any) current."""
+        self._written(guild_id)
+        if guild_id not in self._cache:
+            return
+        index = self._cache[guild_id]
+        if index is None:
+            self._cache[guild_id] = GlossaryIndex.build([(term_id, name, aliases, 0)])
+        else:
+            index.upsert(term_id, name, aliases)
+
+    def remove(self, guild_id: int, term_id: int) -> None:
+        self._written(guild_id)
+        index = self._cache.get(guild_id)
+        if index is not None:
+            index.remove(term_id)
+
+    def forget(self, guild_id: int | None = None) -> None:
+        """Drop one server's index (after a wipe or an import), or every one (after an outside change)."""
+        if guild_id is None:
+            self._cache.clear()
+            for server in self._writes:
+                self._writes[server] += 1
+            return
+        self._written(guild_id)
+        self._cache.pop(guild_id, None)

@@ -1,0 +1,3 @@
+-- Reserved for issue 12 (search quality and lossless imports), which needed no migration when 0008 (server glossaries) was merged.
+-- Migrations run in order and must be numbered 1..n without gaps, so this number holds no statement.
+-- It is spent now: databases past it never run it again. A migration needed later takes the next free number.
