@@ -27,6 +27,7 @@ from bot.core.render import Reply
 from bot.core.schedule import MAX_HOUR, MIN_HOUR, parse_zone, suggest_zones
 from bot.errors import NO_MENTIONS, UserFacingError
 from bot.services.pulse import PulseService
+from bot.services.pulse_reminder import EditorsReminder
 from bot.store.pulse import PulseStore
 from bot.ui import send_reply
 
@@ -127,6 +128,14 @@ class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly
             clock=self._now,
         )
         self.service = PulseService(self.store, bot.settings, self._now)
+        editors = bot.settings.pulse_editors_channel_id
+        self.reminder = (
+            EditorsReminder(
+                self.store, editors, DiscordPostSender(bot), self._now, sheet=self.service.sheet is not None
+            )
+            if editors
+            else None
+        )
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
         self._sheet_task: asyncio.Task[None] | None = None
@@ -170,6 +179,8 @@ class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly
                 report = await self.broadcaster.run_due()
                 if report.sent or report.disabled or report.retrying:
                     log.info("pulse round: %s", report)
+                if self.reminder is not None:
+                    await self.reminder.run_due()
                 delay = await self._seconds_to_next_due()
             except asyncio.CancelledError:
                 raise
@@ -183,10 +194,12 @@ class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly
                     await self._wake.wait()
 
     async def _seconds_to_next_due(self) -> float:
-        earliest = await self.store.earliest_due()
-        if earliest is None:
+        due = [moment for moment in [await self.store.earliest_due()] if moment is not None]
+        if self.reminder is not None:
+            due.append(self.reminder.next_check())
+        if not due:
             return MAX_LOOP_SLEEP
-        seconds = (earliest - self.bot.clock()).total_seconds()
+        seconds = (min(due) - self.bot.clock()).total_seconds()
         return min(max(seconds, MIN_LOOP_SLEEP), MAX_LOOP_SLEEP)
 
     def wake(self) -> None:

@@ -314,6 +314,12 @@ def outlook_note(week: str, count: int) -> str:
     return f"The {POINTS_PER_POST} data points for {friday} are ready."
 
 
+def reminder_text(week: str, count: int, *, sheet: bool) -> str:
+    """The Thursday note in the editors' channel when the coming Friday has fewer than three points."""
+    where = "`/pulse add`, `python -m bot pulse import`" + (" or the published sheet" if sheet else "")
+    return f"**Reminder for editors:** {outlook_note(week, count)} Add data points with {where}."
+
+
 def render_status(subscriptions: Sequence[Subscription], notes: Sequence[str]) -> Reply:
     """This server's subscriptions, then `notes`: what the coming Friday will post, the sheet's state."""
     note = "\n\n".join(notes)

@@ -86,6 +86,8 @@ _ONE_SECOND = timedelta(seconds=1)
 _ONE_DAY = timedelta(days=1)
 REMINDER_TIME = time(12, 0)
 """The editors' reminder goes out on the Thursday before each Friday at this time, UTC."""
+REMINDER_WINDOW = timedelta(hours=36)
+"""From Thursday 12:00 UTC to the end of Friday in UTC."""
 
 
 class InvalidWeek(ValueError):
@@ -239,6 +241,21 @@ def coming_week(now: datetime) -> str:
 def reminder_instant(week: str) -> datetime:
     """When the editors' reminder of `week` is due: the Thursday before its Friday, 12:00 UTC."""
     return datetime.combine(friday_of(week) - _ONE_DAY, REMINDER_TIME, tzinfo=UTC)
+
+
+def reminder_week(now: datetime) -> str | None:
+    """The week whose editors' reminder may go out now: from its Thursday 12:00 UTC until its Friday ends
+    in UTC (a bot that was down at noon still reminds, late, while it can help); None outside that window."""
+    week = iso_week_of(now.astimezone(UTC).date())
+    start = reminder_instant(week)
+    return week if start <= now < start + REMINDER_WINDOW else None
+
+
+def next_reminder_at(now: datetime) -> datetime:
+    """The next instant a reminder falls due, for a loop that sleeps until then."""
+    week = iso_week_of(now.astimezone(UTC).date())
+    instant = reminder_instant(week)
+    return instant if instant > now else reminder_instant(shift_week(week, 1))
 
 
 def due_week(

@@ -247,6 +247,51 @@ class PulseStore:
             row = await cursor.fetchone()
         return int(row[0]) if row else 1
 
+    # ---- the editors' reminder ---------------------------------------------------------------------
+
+    async def claim_reminder(self, week: str, channel_id: int, now: datetime) -> int | None:
+        """Claim `week`'s reminder for sending; the attempt's number, or None when it was sent, has
+        failed for good, or waits for a later retry."""
+        async with self.database.transaction() as connection:
+            cursor = await connection.execute(
+                "INSERT INTO editor_reminders (week, channel_id, state, attempts, updated_at) "
+                "VALUES (?, ?, 'pending', 1, ?) ON CONFLICT (week) DO UPDATE SET attempts = attempts + 1, "
+                "channel_id = excluded.channel_id, updated_at = excluded.updated_at "
+                "WHERE state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= excluded.updated_at) "
+                "RETURNING attempts",
+                (week, channel_id, to_stored(now)),
+            )
+            row = await cursor.fetchone()
+        return int(row[0]) if row else None
+
+    async def finish_reminder(
+        self,
+        week: str,
+        state: str,
+        now: datetime,
+        *,
+        message_id: int | None = None,
+        error: str | None = None,
+        retry_at: datetime | None = None,
+    ) -> None:
+        async with self.database.transaction() as connection:
+            await connection.execute(
+                "UPDATE editor_reminders SET state = ?, message_id = ?, error = ?, next_attempt_at = ?, "
+                "updated_at = ? WHERE week = ?",
+                (
+                    state,
+                    message_id,
+                    error[:MAX_STORED_ERROR_CHARS] if error else None,
+                    to_stored(retry_at) if retry_at else None,
+                    to_stored(now),
+                    week,
+                ),
+            )
+
+    async def reminder_state(self, week: str) -> str | None:
+        value = await self.database.fetch_value("SELECT state FROM editor_reminders WHERE week = ?", (week,))
+        return None if value is None else str(value)
+
     # ---- subscriptions ----------------------------------------------------------------------------
 
     async def subscribe(

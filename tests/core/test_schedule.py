@@ -25,10 +25,12 @@ from bot.core.schedule import (
     due_week,
     friday_of,
     iso_week_of,
+    next_reminder_at,
     next_slot,
     parse_week,
     parse_zone,
     reminder_instant,
+    reminder_week,
     seconds_until,
     shift_week,
     slot_for,
@@ -914,3 +916,21 @@ def test_coming_week_is_the_week_of_the_next_friday(now: datetime, week: str) ->
 def test_the_reminder_is_due_on_the_thursday_before_at_noon_utc() -> None:
     assert reminder_instant("2026-W48") == datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
     assert reminder_instant("2026-W53") == datetime(2026, 12, 31, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("now", "week"),
+    [
+        (datetime(2026, 11, 26, 11, 59, tzinfo=UTC), None),
+        (datetime(2026, 11, 26, 12, 0, tzinfo=UTC), "2026-W48"),
+        (datetime(2026, 11, 27, 23, 59, tzinfo=UTC), "2026-W48"),  # late, while Friday lasts in UTC
+        (datetime(2026, 11, 28, 0, 0, tzinfo=UTC), None),
+    ],
+)
+def test_the_reminder_window_runs_from_thursday_noon_to_the_end_of_friday(now: datetime, week: str | None) -> None:
+    assert reminder_week(now) == week
+
+
+def test_the_next_reminder_is_this_thursday_or_the_next() -> None:
+    assert next_reminder_at(datetime(2026, 11, 23, 8, 0, tzinfo=UTC)) == datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+    assert next_reminder_at(datetime(2026, 11, 26, 12, 0, tzinfo=UTC)) == datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
