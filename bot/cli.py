@@ -22,7 +22,7 @@ from bot.importers import ImportFailed, read_glossary, write_own_format
 from bot.services.pulse import PulseService
 from bot.store.backup import BackupRefused, backup_database
 from bot.store.db import Database, unavailable_reason
-from bot.store.glossary import GlossaryStore
+from bot.store.glossary import GlossaryStore, TooManyTerms
 from bot.store.pulse import PulseStore
 
 log = logging.getLogger(__name__)
@@ -50,8 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("path", type=Path)
     importer.add_argument("--dry-run", action="store_true", help="report what would change, change nothing")
     importer.add_argument("--replace", action="store_true", help="overwrite entries editors have changed")
+    importer.add_argument("--server", type=guild_id, metavar="ID", help="into this server's own glossary (a guild id)")
     export = verbs.add_parser("export", help="write the glossary in the project's own format (.csv/.json/.yaml)")
     export.add_argument("path", type=Path)
+    export.add_argument("--server", type=guild_id, metavar="ID", help="this server's own glossary (a guild id)")
     pulse = verbs.add_parser("pulse", help="the weekly pulse's data points").add_subparsers(
         dest="pulse_verb", required=True
     )
@@ -64,6 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("path", type=Path)
     backup.add_argument("--force", action="store_true", help="replace PATH if it exists")
     return parser
+
+
+def guild_id(text: str) -> int:
+    """A server (guild) id as Discord shows it: a positive whole number (a snowflake)."""
+    if not text.isdigit() or not 0 < int(text) < 2**63:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a server id (Discord shows it as a long number)")
+    return int(text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -146,8 +155,16 @@ async def import_glossary(settings: Settings, arguments: argparse.Namespace) -> 
     database, store = await open_glossary(settings)
     try:
         report = await store.apply_entries(
-            parsed.entries, mode="import", replace=arguments.replace, dry_run=arguments.dry_run
+            parsed.entries,
+            mode="import",
+            replace=arguments.replace,
+            dry_run=arguments.dry_run,
+            guild_id=arguments.server,
+            max_terms=settings.server_terms_limit,
         )
+    except TooManyTerms as error:
+        print(f"Import failed, nothing was changed: server {arguments.server} would hold {error}.", file=sys.stderr)
+        return EXIT_USAGE
     finally:
         await database.close()
     for warning in report.warnings:
@@ -167,7 +184,7 @@ async def export_glossary(settings: Settings, arguments: argparse.Namespace) -> 
         return EXIT_USAGE
     database, store = await open_glossary(settings)
     try:
-        entries = await store.export_entries()
+        entries = await store.export_entries(arguments.server)
     finally:
         await database.close()
     try:

@@ -158,3 +158,35 @@ def test_pulse_preview_of_an_empty_week_says_nothing_will_be_posted(run: Run) ->
         "No data points for 2026-W50 (Friday 2026-12-11) yet: "
         "nothing will be posted that Friday until editors add some."
     )
+
+
+SERVER = "1400000000000000001"
+
+
+def test_a_servers_glossary_goes_in_and_out_with_server(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, err = run("import", OWN_FIXTURE, "--server", SERVER)
+    assert code == EXIT_OK, err
+    assert out.startswith("Imported: 4 added")
+    code, _, _ = run("define", "rag")
+    assert code == EXIT_NOT_FOUND  # the CLI's define reads the shared glossary: the server's entries stay theirs
+    exported = tmp_path / "server.yaml"
+    code, out, err = run("export", exported, "--server", SERVER)
+    assert code == EXIT_OK and out.strip() == f"Exported 4 terms to {exported}", err
+    shared = tmp_path / "shared.yaml"
+    assert run("export", shared)[1].strip() == f"Exported 0 terms to {shared}"
+    code, out, _ = run("import", exported, "--server", SERVER)
+    assert code == EXIT_OK and "0 added, 0 updated, 4 unchanged" in out
+    again = tmp_path / "again.yaml"
+    run("export", again, "--server", SERVER)
+    assert again.read_bytes() == exported.read_bytes()
+
+    monkeypatch.setenv("SERVER_TERMS_LIMIT", "5")
+    code, _, err = run("import", OWN_FIXTURE, "--server", "1400000000000000002", "--dry-run")
+    assert code == EXIT_OK, err
+    monkeypatch.setenv("SERVER_TERMS_LIMIT", "3")
+    code, _, err = run("import", OWN_FIXTURE, "--server", "1400000000000000002")
+    assert code == EXIT_USAGE and "nothing was changed" in err and "limit is 3" in err
+    with pytest.raises(SystemExit):
+        run("import", OWN_FIXTURE, "--server", "0")

@@ -15,6 +15,7 @@ All answers are ephemeral: curating is a conversation between an editor and the 
 
 from __future__ import annotations
 
+import io
 import logging
 
 import discord
@@ -35,11 +36,18 @@ from bot.core.editing import (
 from bot.core.entry import MAX_CATEGORY_CHARS, MAX_NAME_CHARS
 from bot.core.index import MAX_CHOICE_CHARS
 from bot.core.normalize import MAX_QUERY_CHARS
-from bot.core.render import escape_markdown, quote_user_text
-from bot.core.render_admin import change_choice_label, render_history, render_saved, render_stats
-from bot.core.scope import NOT_AN_EDITOR, SCOPES, SERVER_ONLY, Actor, Scope
+from bot.core.render import CONTENT_LIMIT, escape_markdown, quote_user_text, shorten
+from bot.core.render_admin import (
+    change_choice_label,
+    render_history,
+    render_import_preview,
+    render_saved,
+    render_stats,
+)
+from bot.core.scope import NOT_AN_EDITOR, SERVER_ONLY, Actor, Scope, require_server_editor
 from bot.errors import NO_MENTIONS, UserFacingError
 from bot.services.glossary import Target
+from bot.services.transfer import ExportFormat, GlossaryTransfer, check_attachment
 from bot.store.history import ChangeResult
 from bot.ui import send_reply
 
@@ -51,7 +59,6 @@ MAX_URL_OPTION_CHARS = 512
 MAX_CHANGE_ID = 2**53 - 1  # Discord rejects integer options above JavaScript's safe integer
 """Discord's integer options are doubles: ids beyond this cannot be typed exactly."""
 NEEDS_MANAGE_SERVER = "You need the **Manage Server** permission to do this."
-SCOPE_CHOICES = [app_commands.Choice(name=scope, value=scope) for scope in SCOPES]
 
 
 def _bold(result: ChangeResult) -> str:
@@ -78,6 +85,7 @@ class Glossary(commands.GroupCog, group_name="glossary", group_description="Cura
     def __init__(self, bot: GlossaryBot) -> None:
         self.bot = bot
         self.service = bot.service
+        self.transfer = GlossaryTransfer(bot.service)
         super().__init__()
 
     # ---- shared steps -----------------------------------------------------------------------------
@@ -147,7 +155,6 @@ class Glossary(commands.GroupCog, group_name="glossary", group_description="Cura
         scope="server: this server's own glossary; global: the shared one (bot editors only)",
     )
     @app_commands.autocomplete(category=complete_category)
-    @app_commands.choices(scope=SCOPE_CHOICES)
     async def add(
         self,
         interaction: discord.Interaction[discord.Client],
@@ -278,7 +285,6 @@ class Glossary(commands.GroupCog, group_name="glossary", group_description="Cura
 
     @app_commands.command(name="stats", description="Most looked-up terms and most asked-for missing ones")
     @app_commands.describe(scope="server: this server's entries and misses; global: the shared glossary's")
-    @app_commands.choices(scope=SCOPE_CHOICES)
     async def stats(self, interaction: discord.Interaction[discord.Client], scope: Scope | None = None) -> None:
         guild_id, stats = await self.service.stats(await self.actor(interaction), scope, self.bot.clock())
         reply = render_stats(stats) if guild_id is None else render_stats(stats, "Glossary stats: this server's own")
@@ -325,6 +331,53 @@ class Glossary(commands.GroupCog, group_name="glossary", group_description="Cura
                 cancelled="Nothing was wiped.",
                 timed_out="No answer: nothing was wiped.",
             ),
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+
+    @app_commands.command(
+        name="import", description="Import a file into this server's glossary (shows what it would do first)"
+    )
+    @app_commands.describe(file="A .csv, .json or .yaml glossary file (as /glossary export writes), at most 1 MB")
+    async def import_file(self, interaction: discord.Interaction[discord.Client], file: discord.Attachment) -> None:
+        actor = await self.actor(interaction)
+        require_server_editor(actor)
+        check_attachment(file.filename, file.size)  # before downloading anything
+        await interaction.response.defer(ephemeral=True, thinking=True)  # a large file takes a moment
+        pending = await self.transfer.read_import(actor, file.filename, await file.read())
+
+        async def confirmed(pressed: discord.Interaction[discord.Client]) -> str:
+            report = await self.transfer.apply_import(await self.actor(pressed), pending)
+            log.info(
+                "server %s imported %s by %s: %s", pending.guild_id, file.filename, pressed.user.id, report.summary()
+            )
+            return shorten(
+                f"Imported {escape_markdown(file.filename)} into this server's glossary: {report.summary()}.",
+                CONTENT_LIMIT,
+            )
+
+        await interaction.followup.send(
+            render_import_preview(
+                file.filename, len(pending.entries), pending.preview.summary(), pending.preview.warnings
+            ),
+            view=Confirm(
+                interaction,
+                confirm_label="Import",
+                on_confirm=confirmed,
+                cancelled="Nothing was imported.",
+                timed_out="No answer: nothing was imported.",
+            ),
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+
+    @app_commands.command(name="export", description="This server's own glossary as a file (imports back unchanged)")
+    @app_commands.describe(format="csv, json or yaml (default: yaml)")
+    async def export(self, interaction: discord.Interaction[discord.Client], format: ExportFormat = "yaml") -> None:
+        exported = await self.transfer.export(await self.actor(interaction), format)
+        await interaction.response.send_message(
+            f"This server's glossary: {exported.count:,} entries.",
+            file=discord.File(io.BytesIO(exported.content), filename=exported.filename),
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
         )

@@ -125,3 +125,19 @@ def render_stats(stats: Stats, title: str = "Glossary stats") -> Reply:
     ]
     embed: dict[str, object] = {"title": title, "color": EMBED_COLOUR, "fields": fields}
     return Reply(embed=embed)
+
+
+IMPORT_WARNINGS_SHOWN = 5
+
+
+def render_import_preview(filename: str, count: int, summary: str, warnings: Sequence[str]) -> str:
+    """What importing a file would do, before anything is: the dry run's counts and its first warnings."""
+    lines = [
+        f"**{escape_markdown(shorten(filename, 100))}**: {count:,} entries. Importing it into this server's "
+        f"glossary would give: {summary}.",
+        *(f"- {escape_markdown(shorten(warning, 200))}" for warning in warnings[:IMPORT_WARNINGS_SHOWN]),
+    ]
+    if len(warnings) > IMPORT_WARNINGS_SHOWN:
+        lines.append(f"… and {len(warnings) - IMPORT_WARNINGS_SHOWN:,} more warnings.")
+    lines.append("Import all of it, or cancel: nothing changes until you confirm.")
+    return shorten("\n".join(lines), CONTENT_LIMIT)

@@ -208,18 +208,29 @@ class GlossaryStore:
     # ---- writing many entries (seed and import) ---------------------------------------------------
 
     async def apply_entries(
-        self, entries: Sequence[Entry], *, mode: Mode, replace: bool = False, dry_run: bool = False
+        self,
+        entries: Sequence[Entry],
+        *,
+        mode: Mode,
+        replace: bool = False,
+        dry_run: bool = False,
+        guild_id: int | None = None,
+        max_terms: int | None = None,
     ) -> ApplyReport:
         """Insert or update `entries` in one transaction; relations are resolved after all names exist.
 
         Seeding updates only untouched seed entries; an import updates anything an editor has not
         changed, or everything with `replace`. A dry run computes the same report and rolls back.
+        With `guild_id`, the entries are that server's own (related names are its own, then shared ones);
+        with `max_terms`, an import that would leave it with more entries changes nothing (TooManyTerms).
         """
         report = ApplyReport()
         try:
             async with self.database.transaction() as connection:
-                writer = _EntryWriter(connection, report, mode=mode, replace=replace)
+                writer = _EntryWriter(connection, report, mode=mode, replace=replace, guild_id=guild_id)
                 await writer.apply(entries)
+                if guild_id is not None and max_terms is not None:
+                    await _check_size(connection, guild_id, max_terms)
                 if dry_run:
                     raise _DryRun
         except _DryRun:
@@ -254,18 +265,31 @@ def _own_aliases(entry: Entry) -> list[str]:
 class _EntryWriter:
     """One transaction's worth of entry upserts, tracking which key belongs to which term."""
 
-    def __init__(self, connection: aiosqlite.Connection, report: ApplyReport, *, mode: Mode, replace: bool) -> None:
+    def __init__(
+        self,
+        connection: aiosqlite.Connection,
+        report: ApplyReport,
+        *,
+        mode: Mode,
+        replace: bool,
+        guild_id: int | None = None,
+    ) -> None:
         self.connection = connection
         self.report = report
         self.mode = mode
         self.replace = replace
+        self.guild_id = guild_id
+        self.scope_id = guild_id or 0
         self.owners: dict[str, _NameOwner] = {}
+        """The names of the glossary written to (the shared one, or the server's): one key space."""
+        self.shared_owners: dict[str, int | None] = {}
+        """For a server's entries, shared terms found by name for their related lists (None: not one)."""
         self.keys_of: dict[int, list[str]] = {}
         """The reverse of `owners`, so replacing one term's names costs its names, not the whole glossary."""
 
     async def apply(self, entries: Sequence[Entry]) -> None:
         async with self.connection.execute(
-            "SELECT key, term_id, is_alias FROM term_names WHERE scope_id = 0"
+            "SELECT key, term_id, is_alias FROM term_names WHERE scope_id = ?", (self.scope_id,)
         ) as cursor:
             async for key, term_id, is_alias in cursor:
                 self._own(key, _NameOwner(term_id, bool(is_alias)))
@@ -330,8 +354,9 @@ class _EntryWriter:
 
     async def _insert(self, entry: Entry) -> int:
         cursor = await self.connection.execute(
-            "INSERT INTO terms (name, definition, description, category, url, origin) VALUES (?, ?, ?, ?, ?, ?)",
-            (entry.term, entry.definition, entry.description, entry.category, entry.url, self.mode),
+            "INSERT INTO terms (name, definition, description, category, url, origin, guild_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (entry.term, entry.definition, entry.description, entry.category, entry.url, self.mode, self.guild_id),
         )
         term_id = cursor.lastrowid
         assert term_id is not None
@@ -360,8 +385,8 @@ class _EntryWriter:
                     self.report.warnings.append(f"{entry.term!r}: the name {text!r} belongs to another term: skipped")
                 continue
             await self.connection.execute(
-                "INSERT INTO term_names (key, term_id, text, is_alias, position) VALUES (?, ?, ?, ?, ?)",
-                (key, term_id, text, int(is_alias), position),
+                "INSERT INTO term_names (scope_id, key, term_id, text, is_alias, position) VALUES (?, ?, ?, ?, ?, ?)",
+                (self.scope_id, key, term_id, text, int(is_alias), position),
             )
             self._own(key, _NameOwner(term_id, is_alias))
 
@@ -373,14 +398,43 @@ class _EntryWriter:
         await self.connection.execute("DELETE FROM relations WHERE term_id = ?", (term_id,))
         position = 0
         for name in entry.related:
-            owner = self.owners.get(lookup_key(name))
-            if owner is None:
+            related_id = await self._related_id(name)
+            if related_id is None:
                 self.report.warnings.append(f"{entry.term!r}: related term {name!r} is not in the glossary")
                 continue
-            if owner.term_id == term_id:
+            if related_id == term_id:
                 continue
             await self.connection.execute(
                 "INSERT OR IGNORE INTO relations (term_id, related_id, position) VALUES (?, ?, ?)",
-                (term_id, owner.term_id, position),
+                (term_id, related_id, position),
             )
             position += 1
+
+    async def _related_id(self, name: str) -> int | None:
+        """The term a related name means: in the glossary written to, then (for a server's) the shared one."""
+        key = lookup_key(name)
+        owner = self.owners.get(key)
+        if owner is not None or self.guild_id is None:
+            return None if owner is None else owner.term_id
+        if key not in self.shared_owners:
+            row = await (
+                await self.connection.execute("SELECT term_id FROM term_names WHERE scope_id = 0 AND key = ?", (key,))
+            ).fetchone()
+            self.shared_owners[key] = None if row is None else int(row[0])
+        return self.shared_owners[key]
+
+
+class TooManyTerms(Exception):
+    """An import would take a server past its entry limit; the transaction rolled back."""
+
+    def __init__(self, count: int, limit: int) -> None:
+        super().__init__(f"{count:,} entries, the limit is {limit:,}")
+        self.count = count
+        self.limit = limit
+
+
+async def _check_size(connection: aiosqlite.Connection, guild_id: int, limit: int) -> None:
+    row = await (await connection.execute("SELECT count(*) FROM terms WHERE guild_id = ?", (guild_id,))).fetchone()
+    count = int(row[0]) if row else 0
+    if count > limit:
+        raise TooManyTerms(count, limit)

@@ -533,6 +533,9 @@ class FakeDiscord:
         self.guild_commands: dict[int, list[JSON]] = {}
         self.interactions: dict[str, InteractionResult] = {}  # by token
         self.modals: dict[str, JSON] = {}
+        self.files: dict[int, tuple[str, bytes, str | None]] = {}
+        """Attachments by id, served at ``/attachments/{id}/{filename}``: files users attach to an
+        option (`add_attachment`) and files the bot uploads (whose bytes a test can then read back)."""
         self._faults: list[_Fault] = []
         self.route_limits: dict[str, _RouteLimit] = {}
         self._buckets: dict[tuple[str, str], _Bucket] = {}
@@ -575,6 +578,7 @@ class FakeDiscord:
         """Listen on 127.0.0.1 on a free port."""
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway_handler)
+        app.router.add_get("/attachments/{attachment_id}/{filename}", self._attachment_handler)
         app.router.add_route("*", "/api/v10/{tail:.*}", self._rest_handler)
         app.router.add_route("*", "/{tail:.*}", self._unknown_handler)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=0.5)
@@ -998,6 +1002,31 @@ class FakeDiscord:
         self._notify()
         return self.sequence
 
+    def add_attachment(self, filename: str, content: bytes, content_type: str | None = "text/plain") -> int:
+        """A file a user attaches (pass its id as an attachment option's value); returns the id."""
+        attachment_id = self.snowflake()
+        self.files[attachment_id] = (filename, content, content_type)
+        return attachment_id
+
+    def attachment_payload(self, attachment_id: int) -> JSON:
+        """The attachment object Discord sends, its URL on this fake (on 127.0.0.1, like Discord's CDN)."""
+        filename, content, content_type = self.files[attachment_id]
+        url = f"http://127.0.0.1:{self._port}/attachments/{attachment_id}/{filename}"
+        return {
+            "id": str(attachment_id),
+            "filename": filename,
+            "size": len(content),
+            "url": url,
+            "proxy_url": url,
+            "content_type": content_type,
+        }
+
+    async def _attachment_handler(self, request: web.Request) -> web.Response:
+        attachment = self.files.get(int(request.match_info["attachment_id"]))
+        if attachment is None or attachment[0] != request.match_info["filename"]:
+            return web.Response(status=404, text="no such attachment")
+        return web.Response(body=attachment[1], content_type=attachment[2] or "application/octet-stream")
+
     async def _gateway_handler(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=0, autoping=True)
         await ws.prepare(request)
@@ -1324,6 +1353,9 @@ class FakeDiscord:
         if otype in (1, 2):
             for inner in opt.get("options") or []:
                 self._resolve_option(inner, resolved, guild_id, channel_id)
+            return
+        if otype == 11 and int(opt["value"]) in self.files:
+            resolved.setdefault("attachments", {})[str(opt["value"])] = self.attachment_payload(int(opt["value"]))
             return
         if otype not in (6, 7, 8, 9) or opt.get("focused"):
             return
@@ -1795,6 +1827,7 @@ class FakeDiscord:
                             "filename": value.filename,
                             "size": len(content),
                             "content_type": value.content_type,
+                            "content": content,
                         }
                     )
             return body, files
@@ -2057,6 +2090,14 @@ class FakeDiscord:
             attachments = []
             for i, meta in enumerate(body.get("attachments") or []):
                 upload = files[i] if i < len(files) else {}
+                if "content" in upload:  # a new upload: kept, and served like any attachment
+                    attachment_id = self.add_attachment(
+                        meta.get("filename") or upload.get("filename") or "file",
+                        upload["content"],
+                        upload.get("content_type"),
+                    )
+                    attachments.append(self.attachment_payload(attachment_id))
+                    continue
                 attachments.append(
                     {
                         "id": str(meta.get("id")) if not new else str(self.snowflake()),

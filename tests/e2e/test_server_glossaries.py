@@ -311,3 +311,83 @@ async def test_the_server_terms_limit_holds(tmp_path: Path) -> None:
         await rig.stop()
         await fake.stop()
     fake.assert_clean()
+
+
+# ---- files in and out --------------------------------------------------------------------------------
+
+HOUSE_FILE = b"""- term: Wombat Review
+  definition: Example house step where two people read a prompt before it ships.
+  aliases: [WR]
+  related: [Quokka Protocol, Large Language Model]
+- term: Otter Hour
+  definition: Example weekly hour for reading papers together.
+  category: House Rules
+"""
+
+
+async def import_file(rig: Rig, filename: str, content: bytes, where: dict[str, Any]) -> InteractionResult:
+    attachment = rig.fake.add_attachment(filename, content)
+    return await rig.fake.slash("glossary import", {"file": attachment}, **where)
+
+
+async def test_an_attached_file_is_previewed_then_imported_whole(two_servers: Rig) -> None:
+    rig = two_servers
+    asked = await import_file(rig, "house.yaml", HOUSE_FILE, here(MANAGER_ID))
+    [preview] = await asked.followups()
+    assert "2 entries" in preview["content"] and "2 added" in preview["content"], preview["content"]
+    assert title(await define(rig, "Wombat Review", here())) is None  # nothing yet: a preview
+    cancel = find_component(preview, label="Cancel")["custom_id"]
+    assert (await rig.fake.click(preview, cancel, user_id=MANAGER_ID)).content == "Nothing was imported."
+    assert title(await define(rig, "Wombat Review", here())) is None
+
+    asked = await import_file(rig, "house.yaml", HOUSE_FILE, here(MANAGER_ID))
+    [preview] = await asked.followups()
+    confirm = find_component(preview, label="Import")["custom_id"]
+    done = await rig.fake.click(preview, confirm, user_id=MANAGER_ID)
+    assert done.content.startswith("Imported house.yaml into this server's glossary: 2 added"), done.content
+    found = await define(rig, "WR", here())
+    assert title(found) == "Wombat Review" and labels(found) == ["Quokka Protocol", SHARED_LLM]
+    assert title(await define(rig, "Wombat Review", elsewhere())) is None
+    assert title(await define(rig, "Wombat Review", in_dm())) is None
+    await rig.restart()
+    assert title(await define(rig, "Otter Hour", here())) == "Otter Hour"
+
+
+async def test_bad_files_are_refused_and_change_nothing(two_servers: Rig) -> None:
+    rig = two_servers
+    broken = await import_file(rig, "broken.yaml", b"- term: Lonely\n  definition: ''\n- [oops\n", here(MANAGER_ID))
+    [refusal] = await broken.followups()
+    assert refusal["content"].startswith("Nothing was imported: the file has"), refusal["content"]
+    not_a_glossary = await import_file(rig, "notes.txt", b"hello", here(MANAGER_ID))
+    assert "is not a glossary file" in not_a_glossary.content and not_a_glossary.ephemeral
+    too_big = await import_file(rig, "big.yaml", b"#" * 1_000_001, here(MANAGER_ID))
+    assert "at most 1,000,000 (1 MB)" in too_big.content
+    assert NOT_AN_EDITOR in (await import_file(rig, "house.yaml", HOUSE_FILE, here(MEMBER_ID))).content
+    assert "only works in a server" in (await import_file(rig, "house.yaml", HOUSE_FILE, in_dm(EDITOR_ID))).content
+    assert title(await define(rig, "Wombat Review", here())) is None
+
+
+@pytest.mark.parametrize("file_format", ["csv", "json", "yaml"])
+async def test_an_export_imports_back_unchanged(two_servers: Rig, file_format: str) -> None:
+    rig = two_servers
+    await import_file(rig, "house.yaml", HOUSE_FILE, here(MANAGER_ID))
+    exported = await rig.fake.slash("glossary export", {"format": file_format}, **here(MANAGER_ID))
+    assert exported.ephemeral and exported.content == "This server's glossary: 2 entries.", exported.content
+    [attachment] = (exported.message or {})["attachments"]
+    filename, content, _ = rig.fake.files[int(attachment["id"])]
+    assert filename == f"glossary-{GUILD_ID}.{file_format}"
+    assert b"Quokka Protocol" in content and b"Otter" not in content  # the preview above was not confirmed
+
+    again = await import_file(rig, filename, content, here(MANAGER_ID))
+    [preview] = await again.followups()
+    assert "0 added, 0 updated" in preview["content"], preview["content"]  # editors made them: kept as they are
+    # Into the other server: the same entries, its own now (the link to a shared entry resolves there too).
+    elsewhere_import = await import_file(rig, filename, content, elsewhere(OTHER_MANAGER_ID))
+    [preview] = await elsewhere_import.followups()
+    confirm = find_component(preview, label="Import")["custom_id"]
+    assert "2 added" in (await rig.fake.click(preview, confirm, user_id=OTHER_MANAGER_ID)).content
+    theirs = await define(rig, "Quokka Protocol", elsewhere())
+    assert title(theirs) == "Quokka Protocol" and labels(theirs) == [SHARED_LLM]
+    back = await rig.fake.slash("glossary export", {"format": file_format}, **elsewhere(OTHER_MANAGER_ID))
+    [attachment] = (back.message or {})["attachments"]
+    assert rig.fake.files[int(attachment["id"])][1] == content
