@@ -11,18 +11,20 @@ import signal
 import sqlite3
 from typing import Any
 
+import aiohttp
 import discord
 from discord.ext import commands, tasks
 
 from bot.broadcast import Clock, system_clock
 from bot.config import Settings
+from bot.core.entry import Entry
 from bot.core.index import GlossaryIndex
 from bot.core.render import TermView
 from bot.core.scope import Actor
 from bot.errors import NO_MENTIONS
-from bot.importers import read_glossary
 from bot.lookups import LookupCounter
 from bot.services.glossary import GlossaryService
+from bot.startup import open_database, seed_entries
 from bot.store.db import Database, unavailable_reason
 from bot.store.glossary import GlossaryStore
 from bot.ui import TermButton
@@ -43,6 +45,13 @@ systemd unit's TimeoutStopSec must be longer (see README)."""
 LEFTOVER_WAIT_SECONDS = 2.0
 """After the grace, how long cancelled work may take to unwind (roll back) before the database closes."""
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+LOGIN_RETRY_FIRST_SECONDS = 1.0
+LOGIN_RETRY_MAX_SECONDS = 60.0
+"""Waits between attempts to reach Discord, doubling from the first to the last: a short outage costs
+seconds, a long one a request a minute."""
+UNREACHABLE = (aiohttp.ClientConnectionError, TimeoutError, discord.DiscordServerError)
+"""What a login that never reached Discord (no network, DNS, a refused connection) or found it down
+fails with: worth another try, unlike a rejected token."""
 INTERACTION_TASK_PREFIXES = (
     "CommandTree-invoker",  # slash commands, context menus, autocomplete
     "discord-ui-view-dispatch-",  # buttons and selects of views
@@ -62,6 +71,8 @@ class GlossaryBot(commands.Bot):
     lookups: LookupCounter
 
     def __init__(self, settings: Settings, *, clock: Clock = system_clock, **client_options: Any) -> None:
+        # The bot never joins voice: discord.py's warnings about missing voice libraries are only noise.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
         intents.guilds = True  # channels, roles and permissions for /pulse; nothing privileged
         super().__init__(
@@ -76,14 +87,25 @@ class GlossaryBot(commands.Bot):
         self.clock = clock
         """Every decision about "now" asks this, so tests can move time."""
         self._data_version: object = None
+        self._set_up = False
 
-    async def setup_hook(self) -> None:
-        self.database = await Database.open(self.settings.database_path, busy_timeout_ms=WRITE_WAIT_MS)
+    async def prepare(self) -> None:
+        """Check the seed files, open the database, seed it and build the index: all that needs no
+        Discord. `run_until_stopped` calls it before logging in, so a bad DATABASE_PATH or seed file
+        stops the start (SettingsError, naming it) before Discord is contacted."""
+        if hasattr(self, "database"):
+            return
+        entries = seed_entries(self.settings)
+        self.database = await open_database(self.settings, busy_timeout_ms=WRITE_WAIT_MS)
         self.service = GlossaryService(self.database, server_terms_limit=self.settings.server_terms_limit)
         self.glossary = self.service.glossary
         self.lookups = LookupCounter(self.glossary, self.clock)
-        await self.seed()
+        await self.seed(entries)
         await self.reload_index()
+
+    async def setup_hook(self) -> None:
+        self._set_up = True
+        await self.prepare()
         self.add_dynamic_items(TermButton)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
@@ -140,14 +162,32 @@ class GlossaryBot(commands.Bot):
 
     # ---- glossary ---------------------------------------------------------------------------------
 
-    async def seed(self) -> None:
+    async def seed(self, entries: list[Entry] | None) -> None:
+        if entries is None:
+            return  # no seed file: `seed_entries` warned
         path = self.settings.seed_path
-        if not path.exists():
-            log.warning("seed file %s not found: starting with the glossary as it is", path)
-            return
-        report = await self.glossary.seed(path, read_glossary(path).entries)
+        report = await self.glossary.seed(path, entries)
         if report is not None:
             log.info("seeded the glossary from %s: %s", path, report.summary())
+
+    async def start_when_reachable(self, token: str) -> None:
+        """`start`, with the database ready before the login, and the login tried again while Discord
+        cannot be reached (LoginFailure, a rejected token, is not tried again)."""
+        await self.prepare()
+        delay = LOGIN_RETRY_FIRST_SECONDS
+        while True:
+            try:
+                await self.login(token)
+                break
+            except UNREACHABLE as error:
+                if self._set_up:
+                    raise  # reached Discord, then failed in the setup: loading the cogs again would fail
+                log.warning("cannot reach Discord: %s; the bot will retry in %.0f s", unreachable_reason(error), delay)
+                await self.http.close()
+                self.http.connector = discord.utils.MISSING  # closed with its session: the next login makes one
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, LOGIN_RETRY_MAX_SECONDS)
+        await self.connect(reconnect=True)
 
     async def reload_index(self) -> None:
         rows = await self.glossary.index_rows()
@@ -239,6 +279,13 @@ class GlossaryBot(commands.Bot):
         log.info("synced %d global commands", len(synced))
 
 
+def unreachable_reason(error: BaseException) -> str:
+    """The one-line cause of a failed connection (aiohttp's message names the host and the system's error)."""
+    if isinstance(error, TimeoutError):
+        return "the connection timed out"
+    return str(error) or type(error).__name__
+
+
 async def run_until_stopped(bot: GlossaryBot, token: str) -> None:
     """Run the bot until it stops by itself (an error propagates) or SIGTERM/SIGINT asks it to stop.
 
@@ -258,7 +305,7 @@ async def run_until_stopped(bot: GlossaryBot, token: str) -> None:
         loop.add_signal_handler(signum, on_signal, signum)
     try:
         async with bot:
-            running = asyncio.create_task(bot.start(token), name="glossary-bot")
+            running = asyncio.create_task(bot.start_when_reachable(token), name="glossary-bot")
             stopping = asyncio.create_task(stop.wait(), name="glossary-bot-stop")
             await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
             if running.done():

@@ -13,15 +13,18 @@ from typing import Any
 
 from bot.broadcast import system_clock
 from bot.config import Settings, SettingsError, configure_logging, load_settings
+from bot.core.entry import Entry
 from bot.core.index import GlossaryIndex
 from bot.core.pulse import DataPoint, PulseFileError, read_points_file
 from bot.core.refusal import Refusal
 from bot.core.render import render_plain
 from bot.core.schedule import InvalidWeek, parse_week
+from bot.core.words import plural
 from bot.importers import ImportFailed, read_glossary, write_own_format
 from bot.services.pulse import PulseService
+from bot.startup import open_database, seed_entries
 from bot.store.backup import BackupRefused, backup_database
-from bot.store.db import Database, unavailable_reason
+from bot.store.db import Database, lasting_problem, unavailable_reason
 from bot.store.glossary import GlossaryStore, TooManyTerms
 from bot.store.pulse import PulseStore
 
@@ -38,6 +41,8 @@ SHEET_HINT = "PULSE_SOURCE_URL is not set: put the link of your published sheet 
 EXPORT_SUFFIXES = (".csv", ".json", ".yaml", ".yml")
 """The project's own format, chosen by the file name (see bot/importers/own.py)."""
 TOKEN_HINT = "DISCORD_TOKEN is not set: copy .env.example to .env and put your bot's token there (see README)."
+Chore = Callable[[Settings, argparse.Namespace, "list[Entry] | None"], Coroutine[Any, Any, int]]
+"""A verb's work: the settings, the parsed arguments and the seed glossary's entries (read and checked first)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,8 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     export = verbs.add_parser("export", help="write the glossary in the project's own format (.csv/.json/.yaml)")
     export.add_argument("path", type=Path)
     export.add_argument("--server", type=guild_id, metavar="ID", help="this server's own glossary (a guild id)")
+    export.add_argument("--force", action="store_true", help="replace PATH if it exists")
     pulse = verbs.add_parser("pulse", help="the weekly pulse's data points").add_subparsers(
-        dest="pulse_verb", required=True
+        dest="pulse_verb", metavar="{import,preview}", required=True
     )
     pulse_import = pulse.add_parser("import", help="import data points from JSON or CSV, all or nothing")
     pulse_import.add_argument("file", type=Path)
@@ -77,15 +83,16 @@ def guild_id(text: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = build_parser().parse_args(argv)
+    running_bot = arguments.verb in (None, "run")
     try:
         settings = load_settings()
     except SettingsError as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE
-    configure_logging(settings.log_level if arguments.verb in (None, "run") else "WARNING")
-    if arguments.verb in (None, "run"):
+    configure_logging(settings.log_level if running_bot else "WARNING", chore=not running_bot)
+    if running_bot:
         return run_bot(settings)
-    chores: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
+    chores: dict[str, Chore] = {
         "define": define_term,
         "import": import_glossary,
         "export": export_glossary,
@@ -93,39 +100,75 @@ def main(argv: Sequence[str] | None = None) -> int:
         "backup": backup_chore,
     }
     try:
-        return asyncio.run(chores[arguments.verb](settings, arguments))
+        # Every verb checks the seed files, as the bot's start does: a broken one is found by the first
+        # cron job, not by the next restart.
+        seed = seed_entries(settings)
+        return asyncio.run(chores[arguments.verb](settings, arguments, seed))
+    except SettingsError as error:
+        print(error, file=sys.stderr)
+        return EXIT_USAGE
     except sqlite3.DatabaseError as error:
-        reason = unavailable_reason(error)
-        if reason is None:
-            raise
-        # The failed write was a transaction of its own, and it was rolled back whole.
-        print(f"{arguments.verb} failed, nothing was changed: {reason} ({error}).", file=sys.stderr)
-        print("Run it again once that has cleared.", file=sys.stderr)
-        return EXIT_UNAVAILABLE
+        return database_failure(verb_of(arguments), settings.database_path, error)
+
+
+def verb_of(arguments: argparse.Namespace) -> str:
+    return f"{arguments.verb} {arguments.pulse_verb}" if arguments.verb == "pulse" else str(arguments.verb)
+
+
+def database_failure(verb: str, path: Path, error: sqlite3.DatabaseError) -> int:
+    """Say why a chore's database work failed; the failed write was a transaction of its own, rolled back whole."""
+    problem = lasting_problem(error)
+    if problem is not None:  # waiting will not help: the file or its permissions must change
+        print(f"{verb} failed, nothing was changed: DATABASE_PATH {path}: {problem} ({error}).", file=sys.stderr)
+        return EXIT_USAGE
+    reason = unavailable_reason(error)
+    if reason is None:
+        raise error
+    print(f"{verb} failed, nothing was changed: {reason} ({error}).", file=sys.stderr)
+    print("Run it again once that has cleared.", file=sys.stderr)
+    return EXIT_UNAVAILABLE
 
 
 def run_bot(settings: Settings) -> int:
     if not settings.discord_token:
         print(TOKEN_HINT, file=sys.stderr)
         return EXIT_USAGE
-    from bot.app import GlossaryBot, run_until_stopped  # discord.py is only needed when the bot really runs
+    import discord  # only needed when the bot really runs
 
-    # Not discord.py's Client.run: it leaves SIGTERM (what systemd sends) to kill the process on the spot.
-    asyncio.run(run_until_stopped(GlossaryBot(settings), settings.discord_token))
+    from bot.app import GlossaryBot, run_until_stopped
+
+    try:
+        # Not discord.py's Client.run: it leaves SIGTERM (what systemd sends) to kill the process on the spot.
+        asyncio.run(run_until_stopped(GlossaryBot(settings), settings.discord_token))
+    except SettingsError as error:  # the database or a seed file, checked before connecting to Discord
+        print(error, file=sys.stderr)
+        return EXIT_USAGE
+    except discord.LoginFailure as failure:
+        print(f"Discord rejected DISCORD_TOKEN: {failure}", file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_OK
 
 
-async def open_glossary(settings: Settings) -> tuple[Database, GlossaryStore]:
-    """The database as the bot would see it: migrated and seeded, so a fresh install answers at once."""
-    database = await Database.open(settings.database_path)
-    store = GlossaryStore(database)
-    if settings.seed_path.exists():
-        await store.seed(settings.seed_path, read_glossary(settings.seed_path).entries)
+async def open_glossary(
+    settings: Settings, seed: list[Entry] | None, *, read_only: bool = False
+) -> tuple[Database, GlossaryStore]:
+    """The database as the bot would see it: migrated and seeded, so a fresh install answers at once.
+
+    `read_only`: the chore only reads, so a user who may not write the database reads it as it is.
+    """
+    database = await open_database(settings, read_only=read_only)
+    try:
+        store = GlossaryStore(database)
+        if seed is not None and not database.read_only:
+            await store.seed(settings.seed_path, seed)
+    except BaseException:
+        await database.close()  # its threads would keep the process alive
+        raise
     return database, store
 
 
-async def define_term(settings: Settings, arguments: argparse.Namespace) -> int:
-    database, store = await open_glossary(settings)
+async def define_term(settings: Settings, arguments: argparse.Namespace, seed: list[Entry] | None) -> int:
+    database, store = await open_glossary(settings, seed, read_only=True)
     try:
         index = GlossaryIndex.build(await store.index_rows())
         resolution = index.resolve(arguments.term)
@@ -142,17 +185,21 @@ async def define_term(settings: Settings, arguments: argparse.Namespace) -> int:
         await database.close()
 
 
-async def import_glossary(settings: Settings, arguments: argparse.Namespace) -> int:
+def print_failure(problems: Sequence[object]) -> None:
+    print(f"Import failed, nothing was changed ({plural(len(problems), 'problem')}):", file=sys.stderr)
+    for problem in problems:
+        print(f"  {problem}", file=sys.stderr)
+
+
+async def import_glossary(settings: Settings, arguments: argparse.Namespace, seed: list[Entry] | None) -> int:
     try:
         parsed = read_glossary(arguments.path, progress=sys.stderr.isatty())
     except ImportFailed as failure:
-        print(f"Import failed, nothing was changed ({len(failure.issues)} problems):", file=sys.stderr)
-        for issue in failure.issues:
-            print(f"  {issue}", file=sys.stderr)
+        print_failure(failure.issues)
         return EXIT_USAGE
     for note in parsed.notes:
         print(f"note: {note}", file=sys.stderr)
-    database, store = await open_glossary(settings)
+    database, store = await open_glossary(settings, seed)
     try:
         report = await store.apply_entries(
             parsed.entries,
@@ -174,15 +221,13 @@ async def import_glossary(settings: Settings, arguments: argparse.Namespace) -> 
     return EXIT_OK
 
 
-async def export_glossary(settings: Settings, arguments: argparse.Namespace) -> int:
+async def export_glossary(settings: Settings, arguments: argparse.Namespace, seed: list[Entry] | None) -> int:
     # Checked first: a mistyped name should cost nothing and say so, not end in a traceback.
-    if arguments.path.suffix.lower() not in EXPORT_SUFFIXES:
-        print(
-            f"Cannot export to {arguments.path.name!r}: the name must end in .csv, .json, .yaml or .yml.",
-            file=sys.stderr,
-        )
+    refusal = export_refusal(arguments.path, force=arguments.force)
+    if refusal:
+        print(f"No export made: {refusal}", file=sys.stderr)
         return EXIT_USAGE
-    database, store = await open_glossary(settings)
+    database, store = await open_glossary(settings, seed, read_only=True)
     try:
         entries = await store.export_entries(arguments.server)
     finally:
@@ -190,21 +235,31 @@ async def export_glossary(settings: Settings, arguments: argparse.Namespace) -> 
     try:
         count = write_own_format(entries, arguments.path)
     except OSError as error:
-        print(f"Export failed, {arguments.path} was not written: {error.strerror or error}", file=sys.stderr)
-        return EXIT_USAGE
+        print(f"No export made: {arguments.path}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
     print(f"Exported {count} terms to {arguments.path}")
     return EXIT_OK
 
 
-async def pulse_chore(settings: Settings, arguments: argparse.Namespace) -> int:
+def export_refusal(path: Path, *, force: bool) -> str | None:
+    """Why `export` will not write to `path`, as `backup` refuses: an existing file is replaced only with --force."""
+    if path.suffix.lower() not in EXPORT_SUFFIXES:
+        return f"the name {path.name!r} must end in .csv, .json, .yaml or .yml."
+    if path.is_dir():
+        return f"{path} is a folder: give the export a file name, e.g. {path / 'glossary.yaml'}."
+    if path.exists() and not force:
+        return f"{path} already exists: choose another name, or pass --force to replace it."
+    return None
+
+
+async def pulse_chore(settings: Settings, arguments: argparse.Namespace, _seed: list[Entry] | None) -> int:
     points: list[DataPoint] = []
-    if arguments.pulse_verb == "import":
+    importing = arguments.pulse_verb == "import"
+    if importing:
         try:
             points = read_points_file(arguments.file)
         except PulseFileError as failure:
-            print(f"Import failed, nothing was changed ({len(failure.problems)} problems):", file=sys.stderr)
-            for problem in failure.problems:
-                print(f"  {problem}", file=sys.stderr)
+            print_failure(failure.problems)
             return EXIT_USAGE
     if arguments.pulse_verb == "fetch" and not settings.pulse_source_url:
         print(SHEET_HINT, file=sys.stderr)
@@ -216,11 +271,12 @@ async def pulse_chore(settings: Settings, arguments: argparse.Namespace) -> int:
         except InvalidWeek as error:
             print(error, file=sys.stderr)
             return EXIT_USAGE
-    database = await Database.open(settings.database_path)
+    database = await open_database(settings, read_only=arguments.pulse_verb == "preview")
     try:
         service = PulseService(PulseStore(database), settings, system_clock)
-        await service.prepare()
-        if arguments.pulse_verb == "import":
+        if not database.read_only:  # a user who may only read gets the data points as they are
+            await service.prepare()
+        if importing:
             print(f"Imported {await service.store.save_points(points)} data points from {arguments.file}")
             return EXIT_OK
         if arguments.pulse_verb == "fetch":
@@ -245,7 +301,7 @@ async def fetch_sheet(service: PulseService) -> int:
     return EXIT_OK
 
 
-async def backup_chore(settings: Settings, arguments: argparse.Namespace) -> int:
+async def backup_chore(settings: Settings, arguments: argparse.Namespace, _seed: list[Entry] | None) -> int:
     try:
         report = await asyncio.to_thread(backup_database, settings.database_path, arguments.path, force=arguments.force)
     except BackupRefused as refusal:

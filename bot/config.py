@@ -1,11 +1,19 @@
-"""Typed settings from the environment and `.env` (the environment wins).
+"""Typed settings from the environment and the project's `.env` (the environment wins).
 
 A bad value stops the start with one line naming the setting; see `.env.example` for each.
+
+The project folder is the checkout the bot runs from (the folder holding `pyproject.toml` and `bot/`);
+for a copy installed elsewhere (`pip install .`), the current folder. Its `.env` is read. A relative
+path (DATABASE_PATH, SEED_PATH, PULSE_SEED_PATH) is relative to where it was written: the defaults and
+`.env`'s values to the project folder, so the CLI finds the bot's database from whatever folder cron or
+an operator runs it in; a value set in the environment to the current folder, like any path typed in a
+shell.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +27,9 @@ DEFAULT_SEED_PATH = Path("data/glossary.yaml")
 DEFAULT_PULSE_SOURCE_POLL_MINUTES = 15
 MAX_PULSE_SOURCE_POLL_MINUTES = 7 * 24 * 60
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+PATH_SETTINGS = ("database_path", "seed_path", "pulse_seed_path")
+CLI_LOG_FORMAT = "%(levelname)s: %(message)s"
+"""A chore's warnings read as lines of its output ("WARNING: ..."), without the bot's timestamps."""
 
 
 class SettingsError(Exception):
@@ -71,6 +82,25 @@ class Settings(BaseSettings):
             raise ValueError("must be an http:// or https:// link, e.g. a Google Sheet published as CSV")
         return value.strip() if value else None
 
+    @field_validator("database_path", "seed_path", mode="before")
+    @classmethod
+    def _named_file(cls, value: Any) -> Any:
+        # Path("") is the current folder: an empty value would quietly stand for a folder, not a file.
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("is empty: give a file name, e.g. data/bot.db")
+        return value
+
+    def resolved_against(self, project: Path) -> Settings:
+        """These settings with every relative path made absolute (see the module's docstring)."""
+        from_environment = {name.lower() for name in os.environ}
+        return self.model_copy(
+            update={
+                name: (Path.cwd() if name in from_environment else project) / getattr(self, name)
+                for name in PATH_SETTINGS
+                if getattr(self, name) is not None  # PULSE_SEED_PATH is optional
+            }
+        )
+
     @field_validator("editor_user_ids", mode="before")
     @classmethod
     def _parse_ids(cls, value: Any) -> Any:
@@ -92,21 +122,30 @@ class Settings(BaseSettings):
         return level
 
 
+def project_folder() -> Path:
+    """Where `.env` is read and relative paths point: the checkout holding this package, else the current
+    folder (see the module's docstring)."""
+    checkout = Path(__file__).resolve().parents[1]
+    return checkout if (checkout / "pyproject.toml").is_file() else Path.cwd()
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Read settings, turning pydantic's report into one line per bad setting."""
+    folder = project_folder()
     try:
-        return Settings(**overrides)
+        return Settings(_env_file=folder / ".env", **overrides).resolved_against(folder)  # type: ignore[call-arg]
     except ValidationError as error:
         problems = "; ".join(
-            f"{'.'.join(str(part) for part in issue['loc']).upper() or 'settings'}: {issue['msg']}"
+            f"{'.'.join(str(part) for part in issue['loc']).upper() or 'settings'}: "
+            + issue["msg"].removeprefix("Value error, ")
             for issue in error.errors()
         )
         raise SettingsError(f"Bad setting: {problems}") from None
 
 
-def configure_logging(level: str) -> None:
+def configure_logging(level: str, *, chore: bool = False) -> None:
     logging.basicConfig(
         level=getattr(logging, level, logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format=CLI_LOG_FORMAT if chore else "%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("discord.gateway").setLevel(logging.WARNING)

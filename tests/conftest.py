@@ -7,11 +7,20 @@ from pathlib import Path
 
 import pytest
 
+import bot.config
 from bot.store.db import Database
 from bot.store.glossary import GlossaryStore
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def project_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Settings read in-process take the test's folder as the project folder: no developer's `.env`, and
+    relative default paths land under tmp_path, never in the checkout."""
+    monkeypatch.setattr(bot.config, "project_folder", lambda: tmp_path)
+    return tmp_path
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -66,6 +66,35 @@ def run_cli(*arguments: object, env: dict[str, str], cwd: Path) -> subprocess.Co
         timeout=PROCESS_TIMEOUT,
         check=False,
     )
+
+
+def run_clis(
+    runs: Sequence[tuple[Sequence[object], dict[str, str]]], *, cwd: Path, timeout: float = PROCESS_TIMEOUT
+) -> list[subprocess.CompletedProcess[str]]:
+    """`python -m bot ARGUMENTS` for every (arguments, environment) at once, to completion: each process
+    mostly waits for its imports, so together they take little longer than one. A hang fails the test
+    (TimeoutExpired) instead of blocking it."""
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bot", *map(str, arguments)],
+            env=env,
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for arguments, env in runs
+    ]
+    results = []
+    try:
+        for process in processes:
+            out, err = process.communicate(timeout=timeout)
+            results.append(subprocess.CompletedProcess(process.args, process.returncode, out, err))
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                kill(process)
+    return results
 
 
 def spawn(module: str, *arguments: object, env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:

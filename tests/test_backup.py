@@ -169,7 +169,7 @@ def test_no_backup_of_a_database_that_is_not_there_and_none_of_itself(
     live: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["backup", str(tmp_path / "backup.db")]) == EXIT_USAGE
-    assert "there is no database at" in capsys.readouterr().err
+    assert "there is no database there" in capsys.readouterr().err
     assert not live.exists() and not (tmp_path / "backup.db").exists()  # nothing created on the way
     asyncio.run(make_live_database(live))
     assert main(["backup", str(live), "--force"]) == EXIT_USAGE

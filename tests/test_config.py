@@ -15,7 +15,7 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         monkeypatch.delenv(name, raising=False)
     settings = load_settings()
     assert settings.discord_token is None
-    assert settings.database_path == Path("data/bot.db")
+    assert settings.database_path == tmp_path / "data" / "bot.db"  # the (test's) project folder
     assert settings.dev_guild_id is None and settings.editor_user_ids == frozenset()
     assert settings.log_level == "INFO"
 
@@ -64,7 +64,8 @@ def test_the_pulse_settings_default_to_nothing(monkeypatch: pytest.MonkeyPatch, 
 
 
 def run_bot(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **env}
+    # DISCORD_TOKEN empty (unset) unless given: the environment wins over a developer's .env in the checkout.
+    environment = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "DISCORD_TOKEN": "", **env}
     return subprocess.run(
         [sys.executable, "-m", "bot"],
         cwd=tmp_path,
@@ -93,6 +94,7 @@ def test_define_piped_into_head_exits_quietly(tmp_path: Path) -> None:
     """Scripts read the entry's name from the first line; closing the pipe early is not an error."""
     environment = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(REPO_ROOT)}
     environment["SEED_PATH"] = str(REPO_ROOT / "data" / "glossary.yaml")
+    environment["DATABASE_PATH"] = str(tmp_path / "bot.db")  # the default is the checkout's data/bot.db
     command = f"'{sys.executable}' -m bot define 'self supervised learning' | head -1"
     result = subprocess.run(
         ["bash", "-o", "pipefail", "-c", command],
@@ -105,3 +107,27 @@ def test_define_piped_into_head_exits_quietly(tmp_path: Path) -> None:
     )
     assert result.stdout == "Self-Supervised Learning\n"
     assert "Traceback" not in result.stderr and result.returncode == 0
+
+
+def test_relative_paths_from_the_environment_follow_the_current_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A path typed in a shell means what it means there; .env's and the defaults follow the project."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    (tmp_path / ".env").write_text("PULSE_SEED_PATH=points.json\n")
+    monkeypatch.delenv("DATABASE_PATH", raising=False)
+    monkeypatch.delenv("PULSE_SEED_PATH", raising=False)
+    monkeypatch.setenv("SEED_PATH", "mine/glossary.yaml")
+    settings = load_settings()
+    assert settings.seed_path == elsewhere / "mine" / "glossary.yaml"
+    assert settings.database_path == tmp_path / "data" / "bot.db"
+    assert settings.pulse_seed_path == tmp_path / "points.json"
+
+
+@pytest.mark.parametrize("name", ["DATABASE_PATH", "SEED_PATH", "PULSE_SEED_PATH"])
+def test_an_empty_path_is_refused_by_name(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    monkeypatch.setenv(name, " ")
+    with pytest.raises(SettingsError, match=f"^Bad setting: {name}: is empty: give a file name"):
+        load_settings()

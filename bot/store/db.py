@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import re
 import sqlite3
 from collections.abc import AsyncIterator
@@ -36,6 +37,90 @@ _UNAVAILABLE_MESSAGES = {
     sqlite3.SQLITE_READONLY: "the database file is read-only",
     sqlite3.SQLITE_CANTOPEN: "the database file cannot be opened",
 }
+
+
+_LASTING_MESSAGES = {
+    sqlite3.SQLITE_NOTADB: "is not a SQLite database",
+    sqlite3.SQLITE_CORRUPT: "is damaged (restore a backup, see README)",
+    sqlite3.SQLITE_READONLY: "is read-only for this user",
+    sqlite3.SQLITE_PERM: "is read-only for this user",
+    sqlite3.SQLITE_CANTOPEN: "cannot be opened",
+}
+"""Failures that waiting does not cure: the file or the setting pointing at it must change."""
+
+
+class DatabaseUnusable(Exception):
+    """The file cannot serve as the database, and trying again will not change that.
+
+    The message completes a sentence about the path ("… is a folder, not a database file").
+    """
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(reason)
+        self.path = path
+        self.reason = reason
+
+
+def lasting_problem(error: BaseException) -> str | None:
+    """What is wrong with the database file itself, for the errors in `_LASTING_MESSAGES`; else None."""
+    code = getattr(error, "sqlite_errorcode", None) if isinstance(error, sqlite3.DatabaseError) else None
+    return None if code is None else _LASTING_MESSAGES.get(code & 0xFF)
+
+
+def check_location(path: Path) -> None:
+    """Refuse, before SQLite sees it, a path that can never be the database file."""
+    if str(path) == MEMORY:
+        return
+    if path.is_dir():
+        raise DatabaseUnusable(path, f"is a folder, not a database file (e.g. {path / 'bot.db'})")
+    if path.exists() and not path.is_file():
+        raise DatabaseUnusable(path, "is not a regular file")
+    if not path.exists():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # SQLite says only "unable to open database file"; creating it here gets the system's reason.
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            pass  # created meanwhile by another process: SQLite will open it
+        except OSError as error:
+            raise DatabaseUnusable(path, f"cannot be created ({error.strerror or error})") from None
+
+
+def may_write(path: Path) -> bool:
+    """Whether this user may write the database: the file, and the folder that holds its -wal and
+    -shm files (unless they exist and are writable: the bot's user may have made them)."""
+    if not path.exists():
+        return True
+    companions = [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
+    folder_ok = os.access(path.parent, os.W_OK) or all(os.access(file, os.W_OK) for file in companions)
+    return os.access(path, os.W_OK) and folder_ok
+
+
+def read_only_uri(path: Path) -> str:
+    """A URI opening `path` for reading only, by a user who may not write it (never creating it).
+
+    `mode=ro` still needs the -shm file of a WAL database, which only a writer of the folder can create;
+    when it is missing and no -wal file exists (no one has the database open), the file is complete as
+    it is and `immutable=1` reads it without the -shm.
+    """
+    if path.is_dir():
+        raise DatabaseUnusable(path, f"is a folder, not a database file (e.g. {path / 'bot.db'})")
+    if not path.is_file():
+        raise DatabaseUnusable(path, "does not exist" if not path.exists() else "is not a regular file")
+    uri = path.resolve().as_uri()
+    try:
+        with contextlib.closing(sqlite3.connect(f"{uri}?mode=ro", uri=True)) as probe:
+            probe.execute("PRAGMA user_version").fetchone()
+        return f"{uri}?mode=ro"
+    except sqlite3.OperationalError:
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise
+        return f"{uri}?immutable=1"
+
+
+def _unreadable(path: Path, error: sqlite3.DatabaseError) -> DatabaseUnusable:
+    return DatabaseUnusable(path, f"{lasting_problem(error) or 'cannot be read'} ({error})")
 
 
 def _busy_error() -> sqlite3.OperationalError:
@@ -74,6 +159,8 @@ class Database:
         """Plain reads; the same connection for an in-memory database, which only one connection sees."""
         self.path = path
         self.busy_timeout_ms = busy_timeout_ms
+        self.read_only = False
+        """Opened by `open_read_only`: reads only, nothing migrated or seeded."""
         self._write_lock = asyncio.Lock()
 
     @classmethod
@@ -81,26 +168,63 @@ class Database:
         """Open (creating it and its folder if needed), set the pragmas and apply pending migrations.
 
         `busy_timeout_ms` is how long a write waits for another process's lock before it fails.
+        Raises DatabaseUnusable for a path that cannot be the database (a folder, not SQLite, …).
         """
-        if str(path) != MEMORY:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        connection = await _connect(path, busy_timeout_ms)
+        check_location(path)
         try:
-            await connection.execute("PRAGMA journal_mode = WAL")
-            database = cls(connection, path, busy_timeout_ms=busy_timeout_ms)
+            return await cls._open(path, busy_timeout_ms)
+        except sqlite3.DatabaseError as error:
+            if lasting_problem(error) is None:
+                raise  # busy, full: it clears by itself
+            raise _unreadable(path, error) from error
+
+    @classmethod
+    async def _open(cls, path: Path, busy_timeout_ms: int) -> Database:
+        database = cls(await _connect(path, busy_timeout_ms), path, busy_timeout_ms=busy_timeout_ms)
+        try:
+            await database.connection.execute("PRAGMA journal_mode = WAL")
             await database.migrate()
             if str(path) != MEMORY:
                 # Opened after the migrations, so it never sees the schema half-built.
                 database.reader = await _connect(path, BUSY_TIMEOUT_MS, query_only=True)
         except BaseException:
-            await connection.close()
+            # Every aiosqlite connection is a thread that keeps the process alive until it is closed.
+            await database.close()
             raise
         return database
 
+    @classmethod
+    async def open_read_only(cls, path: Path) -> Database:
+        """Open for reading only, for a user who may read the file but not write it: nothing is migrated
+        or seeded, so the schema must already be this version's."""
+        try:
+            database = cls(await _connect(read_only_uri(path), BUSY_TIMEOUT_MS, query_only=True, uri=True), path)
+        except sqlite3.DatabaseError as error:
+            raise _unreadable(path, error) from error
+        try:
+            version, latest = await database.schema_version(), len(available_migrations())
+        except BaseException as error:
+            await database.close()
+            if isinstance(error, sqlite3.DatabaseError):
+                raise _unreadable(path, error) from error
+            raise
+        database.read_only = True
+        if version < latest:
+            await database.close()
+            raise DatabaseUnusable(
+                path,
+                f"is read-only for this user and needs upgrading (schema {version}, this version uses {latest}): "
+                "run any command once as the user that owns it",
+            )
+        return database
+
     async def close(self) -> None:
-        if self.reader is not self.connection:
-            await self.reader.close()
-        await self.connection.close()
+        """Close both connections, even if closing one fails (each is a thread the process waits for)."""
+        try:
+            if self.reader is not self.connection:
+                await self.reader.close()
+        finally:
+            await self.connection.close()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -196,9 +320,12 @@ class Database:
             return await cursor.fetchone()
 
 
-async def _connect(path: Path, busy_timeout_ms: int, *, query_only: bool = False) -> aiosqlite.Connection:
+async def _connect(
+    path: Path | str, busy_timeout_ms: int, *, query_only: bool = False, uri: bool = False
+) -> aiosqlite.Connection:
+    """A connection to a path, or with `uri` to a `file:` URI (see `read_only_uri`)."""
     # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction is exactly what we say.
-    connection = await aiosqlite.connect(path, isolation_level=None)
+    connection = await aiosqlite.connect(path, isolation_level=None, uri=uri)
     connection.row_factory = aiosqlite.Row
     pragmas = ["synchronous = NORMAL", "foreign_keys = ON", f"busy_timeout = {busy_timeout_ms}"]
     if query_only:

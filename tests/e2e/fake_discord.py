@@ -574,8 +574,8 @@ class FakeDiscord:
     # ---------------------------------------------------------------------------------------------
     # lifecycle
     # ---------------------------------------------------------------------------------------------
-    async def start(self) -> None:
-        """Listen on 127.0.0.1 on a free port."""
+    async def start(self, port: int = 0) -> None:
+        """Listen on 127.0.0.1 on `port` (0: a free port)."""
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway_handler)
         app.router.add_get("/attachments/{attachment_id}/{filename}", self._attachment_handler)
@@ -583,7 +583,7 @@ class FakeDiscord:
         app.router.add_route("*", "/{tail:.*}", self._unknown_handler)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         self._port = int(self._runner.addresses[0][1])
 
