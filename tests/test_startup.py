@@ -257,7 +257,7 @@ def readable_only(tmp_path: Path) -> Iterator[tuple[Path, list[str]]]:
         shutil.rmtree(folder)
 
 
-PULSE_SEED = REPO_ROOT / "data" / "pulse_points.json"
+PULSE_SEED = REPO_ROOT / "tests" / "fixtures" / "pulse_points.json"
 PULSE_WEEK = json.loads(PULSE_SEED.read_text(encoding="utf-8"))[0]["week"]
 
 
