@@ -120,6 +120,11 @@ class GlossaryBot(commands.Bot):
 
     async def close(self) -> None:
         self._watch_external_changes.cancel()
+        # discord.py's close() leaves its "ready after the guilds arrived" task running; stopped in that
+        # moment (a SIGTERM right after connecting), it would dispatch `ready` on a closed client: a traceback.
+        ready_task: asyncio.Task[None] | None = getattr(self._connection, "_ready_task", None)
+        if ready_task is not None:
+            ready_task.cancel()
         await super().close()  # unloads the cogs (the pulse loop stops), closes the gateway and HTTP
         leftovers = self.interaction_tasks()
         for task in leftovers:
