@@ -61,13 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--server", type=guild_id, metavar="ID", help="this server's own glossary (a guild id)")
     export.add_argument("--force", action="store_true", help="replace PATH if it exists")
     pulse = verbs.add_parser("pulse", help="the weekly pulse's data points").add_subparsers(
-        dest="pulse_verb", metavar="{import,preview}", required=True
+        dest="pulse_verb", required=True
     )
     pulse_import = pulse.add_parser("import", help="import data points from JSON or CSV, all or nothing")
     pulse_import.add_argument("file", type=Path)
     pulse.add_parser("fetch", help="fetch the sheet at PULSE_SOURCE_URL now, all or nothing")
     pulse_preview = pulse.add_parser("preview", help="print a week's post (default: the coming Friday's)")
     pulse_preview.add_argument("week", nargs="?")
+    pulse.metavar = "{" + ",".join(pulse.choices) + "}"  # what a missing verb's error names, not the dest
     backup = verbs.add_parser("backup", help="copy the database to PATH, consistently, even while the bot runs")
     backup.add_argument("path", type=Path)
     backup.add_argument("--force", action="store_true", help="replace PATH if it exists")
