@@ -17,6 +17,8 @@ MAX_RELATED = 25
 MAX_CATEGORY_CHARS = 64
 MAX_URL_CHARS = 512
 """Discord's limit for a link button's URL."""
+OPTIONAL_FIELDS = ("description", "aliases", "related", "category", "url")
+"""The fields a source may leave out: see `Entry.left_out`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +32,12 @@ class Entry:
     url: str | None = None
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
     """Source-specific notes (e.g. the file and line an entry came from), never stored."""
+    left_out: frozenset[str] = field(default=frozenset(), compare=False)
+    """The OPTIONAL_FIELDS the source has no column or key for, as opposed to one it left empty.
+
+    An import keeps what the entry had in a field left out, even with --replace; an empty field keeps it
+    too, except with --replace, where the file's empty value stands (see bot/store/entry_writer.py).
+    """
 
 
 def is_valid_url(url: str) -> bool:

@@ -9,10 +9,9 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import aiosqlite
 
@@ -21,6 +20,7 @@ from bot.core.normalize import MAX_QUERY_CHARS, lookup_key
 from bot.core.render import TermView
 from bot.core.schedule import iso_week_of
 from bot.store.db import Database
+from bot.store.entry_writer import ApplyReport, EntryWriter, Mode
 
 SEED_DIGEST_KEY = "seed_digest"
 _TERM_VIEW_SQL = """
@@ -32,9 +32,9 @@ SELECT t.id, t.name, t.definition, t.description, t.category, t.url,
          WHERE r.term_id = t.id ORDER BY r.position))
 FROM terms t WHERE t.id = ? AND (t.guild_id IS NULL OR t.guild_id = ?)
 """
+__all__ = ["ApplyReport", "GlossaryStore", "Mode"]
 ROWS_PER_FETCH = 4096
 """Rows read per trip to the database thread when reading a whole table: few trips, little held at once."""
-Mode = Literal["seed", "import"]
 
 
 def file_digest(path: Path) -> str:
@@ -44,34 +44,6 @@ def file_digest(path: Path) -> str:
 
 class _DryRun(Exception):
     """Raised inside a transaction to roll a dry run back after it computed its report."""
-
-
-@dataclass
-class ApplyReport:
-    """What applying entries did (or, for a dry run, would do)."""
-
-    inserted: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    kept: list[str] = field(default_factory=list)
-    """Entries an editor changed, left alone because the import did not ask to --replace."""
-    unchanged: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def changed(self) -> int:
-        return len(self.inserted) + len(self.updated)
-
-    def summary(self) -> str:
-        return (
-            f"{len(self.inserted)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
-            f"{len(self.kept)} kept (edited by an editor), {len(self.warnings)} warnings"
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class _NameOwner:
-    term_id: int
-    is_alias: bool
 
 
 def _now() -> str:
@@ -217,17 +189,16 @@ class GlossaryStore:
         guild_id: int | None = None,
         max_terms: int | None = None,
     ) -> ApplyReport:
-        """Insert or update `entries` in one transaction; relations are resolved after all names exist.
+        """Insert or merge `entries` in one transaction (the rules: bot/store/entry_writer.py).
 
-        Seeding updates only untouched seed entries; an import updates anything an editor has not
-        changed, or everything with `replace`. A dry run computes the same report and rolls back.
-        With `guild_id`, the entries are that server's own (related names are its own, then shared ones);
-        with `max_terms`, an import that would leave it with more entries changes nothing (TooManyTerms).
+        A dry run computes the same report and rolls back. With `guild_id`, the entries are that server's
+        own (related names are its own, then shared ones); with `max_terms`, an import that would leave it
+        with more entries changes nothing (TooManyTerms).
         """
         report = ApplyReport()
         try:
             async with self.database.transaction() as connection:
-                writer = _EntryWriter(connection, report, mode=mode, replace=replace, guild_id=guild_id)
+                writer = EntryWriter(connection, report, mode=mode, replace=replace, guild_id=guild_id)
                 await writer.apply(entries)
                 if guild_id is not None and max_terms is not None:
                     await _check_size(connection, guild_id, max_terms)
@@ -245,183 +216,6 @@ class GlossaryStore:
         report = await self.apply_entries(list(entries), mode="seed")
         await self.set_meta(SEED_DIGEST_KEY, digest)
         return report
-
-
-def _own_aliases(entry: Entry) -> list[str]:
-    """The aliases `_set_names` stores for the entry itself: each once, none repeating its name.
-
-    Comparing with these (not the raw list) keeps a re-import of an unchanged file "unchanged".
-    """
-    seen = {lookup_key(entry.term)}
-    kept: list[str] = []
-    for alias in entry.aliases:
-        key = lookup_key(alias)
-        if key not in seen:
-            seen.add(key)
-            kept.append(alias)
-    return kept
-
-
-class _EntryWriter:
-    """One transaction's worth of entry upserts, tracking which key belongs to which term."""
-
-    def __init__(
-        self,
-        connection: aiosqlite.Connection,
-        report: ApplyReport,
-        *,
-        mode: Mode,
-        replace: bool,
-        guild_id: int | None = None,
-    ) -> None:
-        self.connection = connection
-        self.report = report
-        self.mode = mode
-        self.replace = replace
-        self.guild_id = guild_id
-        self.scope_id = guild_id or 0
-        self.owners: dict[str, _NameOwner] = {}
-        """The names of the glossary written to (the shared one, or the server's): one key space."""
-        self.shared_owners: dict[str, int | None] = {}
-        """For a server's entries, shared terms found by name for their related lists (None: not one)."""
-        self.keys_of: dict[int, list[str]] = {}
-        """The reverse of `owners`, so replacing one term's names costs its names, not the whole glossary."""
-
-    async def apply(self, entries: Sequence[Entry]) -> None:
-        async with self.connection.execute(
-            "SELECT key, term_id, is_alias FROM term_names WHERE scope_id = ?", (self.scope_id,)
-        ) as cursor:
-            async for key, term_id, is_alias in cursor:
-                self._own(key, _NameOwner(term_id, bool(is_alias)))
-        written: list[tuple[int, Entry]] = []
-        for entry in entries:
-            term_id = await self._upsert(entry)
-            if term_id is not None:
-                written.append((term_id, entry))
-        for term_id, entry in written:
-            await self._set_relations(term_id, entry)
-
-    async def _upsert(self, entry: Entry) -> int | None:
-        owner = self.owners.get(lookup_key(entry.term))
-        if owner is not None and owner.is_alias:
-            self.report.warnings.append(f"{entry.term!r} is already an alias of another term: skipped")
-            return None
-        if owner is None:
-            return await self._insert(entry)
-        row = await (
-            await self.connection.execute(
-                "SELECT name, definition, description, category, url, origin, edited FROM terms WHERE id = ?",
-                (owner.term_id,),
-            )
-        ).fetchone()
-        assert row is not None  # term_names rows cascade with their term
-        if not self._may_overwrite(origin=row[5], edited=bool(row[6])):
-            self.report.kept.append(entry.term)
-            return None
-        current = (row[0], row[1], row[2], row[3], row[4], await self._aliases_of(owner.term_id))
-        wanted = (
-            entry.term,
-            entry.definition,
-            entry.description,
-            entry.category,
-            entry.url,
-            _own_aliases(entry),
-        )
-        if current == wanted and not self.replace:
-            self.report.unchanged.append(entry.term)
-            return owner.term_id
-        await self.connection.execute(
-            "UPDATE terms SET name = ?, definition = ?, description = ?, category = ?, url = ?, "
-            "updated_at = ? WHERE id = ?",
-            (
-                entry.term,
-                entry.definition,
-                entry.description,
-                entry.category,
-                entry.url,
-                _now(),
-                owner.term_id,
-            ),
-        )
-        await self._set_names(owner.term_id, entry)
-        self.report.updated.append(entry.term)
-        return owner.term_id
-
-    def _may_overwrite(self, *, origin: str, edited: bool) -> bool:
-        if self.mode == "seed":
-            return origin == "seed" and not edited
-        return self.replace or not edited
-
-    async def _insert(self, entry: Entry) -> int:
-        cursor = await self.connection.execute(
-            "INSERT INTO terms (name, definition, description, category, url, origin, guild_id) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (entry.term, entry.definition, entry.description, entry.category, entry.url, self.mode, self.guild_id),
-        )
-        term_id = cursor.lastrowid
-        assert term_id is not None
-        await self._set_names(term_id, entry)
-        self.report.inserted.append(entry.term)
-        return term_id
-
-    async def _aliases_of(self, term_id: int) -> list[str]:
-        cursor = await self.connection.execute(
-            "SELECT text FROM term_names WHERE term_id = ? AND is_alias = 1 ORDER BY position", (term_id,)
-        )
-        return [row[0] for row in await cursor.fetchall()]
-
-    async def _set_names(self, term_id: int, entry: Entry) -> None:
-        await self.connection.execute("DELETE FROM term_names WHERE term_id = ?", (term_id,))
-        for key in self.keys_of.pop(term_id, []):
-            del self.owners[key]
-        names = [(entry.term, False), *((alias, True) for alias in entry.aliases)]
-        for position, (text, is_alias) in enumerate(names):
-            key = lookup_key(text)
-            clash = self.owners.get(key)
-            if clash is not None:
-                # An alias that only repeats the entry's own name (ignoring case, hyphens, plurals) is
-                # dropped quietly; only a name held by a different term deserves a warning.
-                if clash.term_id != term_id:
-                    self.report.warnings.append(f"{entry.term!r}: the name {text!r} belongs to another term: skipped")
-                continue
-            await self.connection.execute(
-                "INSERT INTO term_names (scope_id, key, term_id, text, is_alias, position) VALUES (?, ?, ?, ?, ?, ?)",
-                (self.scope_id, key, term_id, text, int(is_alias), position),
-            )
-            self._own(key, _NameOwner(term_id, is_alias))
-
-    def _own(self, key: str, owner: _NameOwner) -> None:
-        self.owners[key] = owner
-        self.keys_of.setdefault(owner.term_id, []).append(key)
-
-    async def _set_relations(self, term_id: int, entry: Entry) -> None:
-        await self.connection.execute("DELETE FROM relations WHERE term_id = ?", (term_id,))
-        position = 0
-        for name in entry.related:
-            related_id = await self._related_id(name)
-            if related_id is None:
-                self.report.warnings.append(f"{entry.term!r}: related term {name!r} is not in the glossary")
-                continue
-            if related_id == term_id:
-                continue
-            await self.connection.execute(
-                "INSERT OR IGNORE INTO relations (term_id, related_id, position) VALUES (?, ?, ?)",
-                (term_id, related_id, position),
-            )
-            position += 1
-
-    async def _related_id(self, name: str) -> int | None:
-        """The term a related name means: in the glossary written to, then (for a server's) the shared one."""
-        key = lookup_key(name)
-        owner = self.owners.get(key)
-        if owner is not None or self.guild_id is None:
-            return None if owner is None else owner.term_id
-        if key not in self.shared_owners:
-            row = await (
-                await self.connection.execute("SELECT term_id FROM term_names WHERE scope_id = 0 AND key = ?", (key,))
-            ).fetchone()
-            self.shared_owners[key] = None if row is None else int(row[0])
-        return self.shared_owners[key]
 
 
 class TooManyTerms(Exception):

@@ -113,7 +113,9 @@ async def test_the_index_follows_apply_entries(search: SearchStore, glossary: Gl
     assert await _names(search, "tf") == ["Transformer"]
     assert "Transformer" not in await _names(search, "architecture")
     renamed = Entry("Large Language Model", ENTRIES[0].definition, aliases=("GPT-style model",))
-    await glossary.apply_entries([renamed], mode="import")
+    await glossary.apply_entries([renamed], mode="import")  # aliases add up
+    assert await _names(search, "llm") == await _names(search, "gpt style") == ["Large Language Model"]
+    await glossary.apply_entries([renamed], mode="import", replace=True)  # and start over with --replace
     assert await _names(search, "llm") == []
     assert await _names(search, "gpt style") == ["Large Language Model"]
     await _integrity(glossary.database)
