@@ -219,6 +219,8 @@ async def import_glossary(settings: Settings, arguments: argparse.Namespace, see
         print(f"warning: {warning}", file=sys.stderr)
     prefix = "Dry run, nothing changed. Would apply: " if arguments.dry_run else "Imported: "
     print(prefix + report.summary())
+    for line in report.details():
+        print(line)
     return EXIT_OK
 
 

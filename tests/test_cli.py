@@ -12,7 +12,9 @@ from bot.cli import EXIT_NOT_FOUND, EXIT_OK, EXIT_USAGE, main
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 OWN_FIXTURE = FIXTURES / "cli_glossary.yaml"
+SEED = Path(__file__).resolve().parents[1] / "data" / "glossary.yaml"
 INVALID_FIXTURE = FIXTURES / "cli_invalid.csv"
+LOSSLESS = FIXTURES / "lossless"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 DATASETS = SHARED / "datasets"
 
@@ -50,7 +52,13 @@ def test_import_of_an_own_format_file(run: Run) -> None:
     code, out, err = run("import", OWN_FIXTURE)
     assert code == EXIT_OK, err
     # No warning for the alias that only repeats the term's own name ("retrieval augmented generation").
-    assert out.strip() == "Imported: 4 added, 0 updated, 0 unchanged, 0 kept (edited by an editor), 0 warnings"
+    assert out.splitlines() == [
+        "Imported: 4 added, 0 updated, 0 unchanged, 0 kept (edited by an editor), 0 warnings",
+        "  added: Retrieval-Augmented Generation",
+        "  added: Embedding",
+        "  added: Vector Database",
+        "  added: Café Latency",
+    ]
     code, out, _ = run("define", "rag")
     assert code == EXIT_OK
     lines = out.splitlines()
@@ -70,6 +78,46 @@ def test_dry_run_changes_nothing(run: Run, database_path: Path) -> None:
     assert count_terms(database_path) == 0
     code, _, err = run("define", "rag")
     assert code == EXIT_NOT_FOUND and err.startswith("No entry for 'rag'.")
+
+
+def test_a_dry_run_prints_the_same_report_naming_entries_added_updated_and_moved(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SEED_PATH", str(LOSSLESS / "start.yaml"))
+    dry = run("import", "--dry-run", LOSSLESS / "yaml_folder")
+    real = run("import", LOSSLESS / "yaml_folder")
+    assert dry[0] == real[0] == EXIT_OK
+    assert dry[1].replace("Dry run, nothing changed. Would apply: ", "Imported: ") == real[1]
+    assert dry[2] == real[2]  # the same warnings
+    lines = real[1].splitlines()
+    assert lines[0].startswith("Imported: 4 added, 0 updated, 0 unchanged, 0 kept (edited by an editor), 1 moved")
+    assert "  added: recall" in lines
+    assert "  moved: 'recall' was an alias of 'Precision and Recall': now an entry of its own" in real[1]
+    assert "warning: 'cross-validation': alias 'cv' dropped: it is already an alias of 'Computer Vision'" in real[2]
+    code, out, _ = run("define", "sensitivity")
+    assert code == EXIT_OK and out.splitlines()[0] == "recall" and "Related: Precision and Recall" in out
+    code, out, _ = run("import", LOSSLESS / "terms.csv")
+    assert out.splitlines() == [
+        "Imported: 0 added, 1 updated, 0 unchanged, 0 kept (edited by an editor), 0 warnings",
+        "  updated: regularization",
+    ]
+    code, out, _ = run("define", "weight decay")
+    assert out.splitlines()[0] == "regularization" and "Category: Training" in out and "Related: overfitting" in out
+
+
+def test_seeding_never_overwrites_what_an_import_changed(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed = tmp_path / "glossary.yaml"
+    seed.write_bytes(SEED.read_bytes())
+    monkeypatch.setenv("SEED_PATH", str(seed))
+    ours = tmp_path / "moe.csv"
+    ours.write_text("term,definition\nMixture of Experts,Example text: experts chosen per token.\n", encoding="utf-8")
+    assert run("import", ours)[0] == EXIT_OK
+    seed.write_text(seed.read_text(encoding="utf-8").replace("a router sends", "a gate sends"), encoding="utf-8")
+    code, out, _ = run("define", "MoE")  # opens the database as the bot would: the changed seed is applied
+    assert code == EXIT_OK
+    assert out.splitlines()[:3] == ["Mixture of Experts", "", "Example text: experts chosen per token."]
 
 
 def test_an_invalid_file_changes_nothing_and_names_file_and_line(run: Run, tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ import csv
 import io
 import itertools
 import json
+import sqlite3
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -480,6 +481,10 @@ async def database_problems(database: Database) -> list[str]:
     foreign = await database.fetch_all("PRAGMA foreign_key_check")
     if foreign:
         problems.append(f"foreign_key_check: {[tuple(row) for row in foreign]}")
+    try:  # the full-text index against the rows it was built from (the import keeps it up itself)
+        await database.connection.execute("INSERT INTO term_search (term_search, rank) VALUES ('integrity-check', 1)")
+    except sqlite3.DatabaseError as error:
+        problems.append(f"term_search integrity-check: {error}")
     return problems
 
 

@@ -66,6 +66,8 @@ PREFIX_MIN_WORDS = 2
 ELLIPSIS = "…"
 TRAILING_SPACE_AFTER_QUOTE = re.compile(r'"[ \t]+(?=\r?\n|\Z)')
 URL_SCHEMES = frozenset({"http", "https"})
+LEFT_OUT = frozenset({"category"})
+"""The deck has no categories: importing it keeps the ones entries already have."""
 
 
 class _DiscordMarkdown(MarkdownConverter):
@@ -413,6 +415,7 @@ def _entry(
         related=links,
         url=GLOSSARY_URL + (f"#{anchor}" if anchor else ""),
         extra={"source": source, "location": location},
+        left_out=LEFT_OUT,
     )
     return SourcedEntry(entry, location)
 

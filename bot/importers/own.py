@@ -3,6 +3,7 @@
 CSV has a header row naming the columns; list fields are `;`-separated in one cell. JSON and YAML hold
 a list of objects with the same keys, list fields as lists of strings. Only `term` and `definition` are
 required; every other column or key may be absent, and an unknown one is an error (usually a typo).
+An absent column or key is `Entry.left_out`: importing the file keeps what an entry already had there.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import TypeVar
 
 import yaml
 
-from bot.core.entry import Entry
+from bot.core.entry import OPTIONAL_FIELDS, Entry
 from bot.importers.common import (
     FieldError,
     ImportIssue,
@@ -63,8 +64,13 @@ def _attempt(problems: list[str], convert: Callable[[], T], fallback: T) -> T:
         return fallback
 
 
-def _entry_from_fields(fields: Mapping[str, object], *, lists_as_text: bool) -> tuple[Entry | None, list[str]]:
-    """Build an entry from known column names; returns every field problem, not just the first."""
+def _entry_from_fields(
+    fields: Mapping[str, object], *, lists_as_text: bool, given: Iterable[str]
+) -> tuple[Entry | None, list[str]]:
+    """Build an entry from known column names; returns every field problem, not just the first.
+
+    `given` names the columns or keys the source has: the others are left out (see `Entry.left_out`).
+    """
     problems: list[str] = []
 
     def text(name: str, *, required: bool = False) -> str:
@@ -84,6 +90,7 @@ def _entry_from_fields(fields: Mapping[str, object], *, lists_as_text: bool) -> 
         related=names("related"),
         category=text("category") or None,
         url=text("url") or None,
+        left_out=frozenset(OPTIONAL_FIELDS).difference(given),
     )
     return (None, problems) if problems else (entry, [])
 
@@ -134,7 +141,7 @@ def read_own_csv(path: Path, *, progress_bar: bool = False) -> ParsedGlossary:
             continue
         # Spreadsheets drop empty trailing cells, so a short row means empty optional columns.
         fields = dict(zip(columns, row, strict=False))
-        entry, field_problems = _entry_from_fields(fields, lists_as_text=True)
+        entry, field_problems = _entry_from_fields(fields, lists_as_text=True, given=columns)
         issues.extend(ImportIssue(str(path), location, problem) for problem in field_problems)
         if entry is not None:
             items.append(SourcedEntry(_with_origin(entry, path, location), location))
@@ -191,7 +198,7 @@ def _records(
         if missing:
             issues.append(ImportIssue(str(path), location, f"missing required key(s) {_quoted(missing)}"))
             continue
-        entry, field_problems = _entry_from_fields(record, lists_as_text=False)
+        entry, field_problems = _entry_from_fields(record, lists_as_text=False, given=record)
         issues.extend(ImportIssue(str(path), location, problem) for problem in field_problems)
         if entry is not None:
             items.append(SourcedEntry(_with_origin(entry, path, location), location))

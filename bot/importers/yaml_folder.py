@@ -39,6 +39,14 @@ TERMS_SUBFOLDER = "terms"
 """Where the ai-glossary repository keeps its term files, so its root folder can be given as well."""
 RELATIONSHIP_KINDS = ("related", "broader", "narrower")
 """Order matters: related terms are the closest, so they come first when the buttons run out."""
+LEFT_OUT_WHEN_MISSING = {
+    "description": "long_def",
+    "aliases": "aliases",
+    "related": "relationships",
+    "category": "categories",
+    "url": "citations",
+}
+"""Entry fields, and the key of a term file that brings each (when the key is missing, so is the field)."""
 
 
 def term_files(folder: Path) -> list[Path]:
@@ -86,6 +94,8 @@ def _entry_from_document(data: Mapping[object, object]) -> Entry:
             raise FieldError(f"each citation must be a mapping, not {describe_type(first)}")
         url = optional_text(first.get("url"), "url of the first citation")
 
+    # What the file has no key for is left out: an import keeps what the entry already had there.
+    left_out = frozenset(name for name, key in LEFT_OUT_WHEN_MISSING.items() if data.get(key) is None)
     return Entry(
         term=term,
         definition=definition,
@@ -94,6 +104,7 @@ def _entry_from_document(data: Mapping[object, object]) -> Entry:
         related=unique_names(links, exclude=[term]),
         category=categories[0] if categories else None,
         url=url,
+        left_out=left_out,
     )
 
 

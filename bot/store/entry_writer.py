@@ -127,10 +127,18 @@ class EntryWriter:
         self.links: list[tuple[int, int]] = []
         """(new entry, entry that held its name as an alias): related both ways once relations are set."""
         self.next_id = 1
+        self.keys: dict[str, str] = {}
+        """`lookup_key` of each text seen: related names repeat the batch's names, and keys are reused."""
+
+    def _key(self, text: str) -> str:
+        key = self.keys.get(text)
+        if key is None:
+            key = self.keys[text] = lookup_key(text)
+        return key
 
     async def apply(self, entries: Sequence[Entry]) -> None:
         await self._read_names()
-        keys = [lookup_key(entry.term) for entry in entries]
+        keys = [self._key(entry.term) for entry in entries]
         await self._read_terms({owner.term_id for key in keys if (owner := self.owners.get(key))})
         written: dict[int, tuple[_Term, Entry]] = {}
         for entry, key in zip(entries, keys, strict=True):
@@ -264,7 +272,7 @@ class EntryWriter:
 
     def _add_aliases(self, term: _Term, entry: Entry) -> None:
         for alias in entry.aliases:
-            key = lookup_key(alias)
+            key = self._key(alias)
             owner = self.owners.get(key)
             if owner is not None:
                 # An alias repeating the term's own name or alias (ignoring case, hyphens, plurals) is
@@ -291,7 +299,7 @@ class EntryWriter:
         if self._starts_over(entry, "related"):
             term.related = []
         for name in entry.related:
-            owner = self.owners.get(lookup_key(name))
+            owner = self.owners.get(self._key(name))
             if owner is None:
                 self.report.warnings.append(f"{entry.term!r}: related term {name!r} is not in the glossary")
             elif owner.term_id != term.term_id and owner.term_id not in term.related:
@@ -359,7 +367,7 @@ class EntryWriter:
             await connection.execute(sql)
 
     def _name_rows(self, term: _Term) -> list[tuple[str, int, str, int, int]]:
-        name_key = lookup_key(term.name)
+        name_key = self._key(term.name)
         rows = [(name_key, term.term_id, term.name, 0, 0)]
         rows += [(key, term.term_id, text, 1, position) for position, (key, text) in enumerate(term.aliases.items(), 1)]
         return rows

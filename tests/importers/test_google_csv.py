@@ -154,3 +154,7 @@ def test_malformed_rows_are_errors_with_lines(tmp_path: Path) -> None:
         "deck.csv, line 2: has 3 fields, expected term|definition",
         "deck.csv, line 3 'c': the definition is empty",
     ]
+
+
+def test_the_deck_has_no_categories_so_it_leaves_them_out() -> None:
+    assert {entry.left_out for entry in read_glossary(FIXTURE).entries} == {frozenset({"category"})}

@@ -51,6 +51,17 @@ def test_csv_columns_in_any_order_and_optional_ones_absent(tmp_path: Path) -> No
     ]
 
 
+def test_columns_and_keys_a_file_has_not_are_left_out_unlike_empty_ones(tmp_path: Path) -> None:
+    csv_file = tmp_path / "g.csv"
+    csv_file.write_text("term,definition,category\nbias,An offset.,\n")
+    [from_csv] = read_glossary(csv_file).entries
+    assert from_csv.left_out == {"description", "aliases", "related", "url"}  # category: given, empty
+    yaml_file = tmp_path / "g.yaml"
+    yaml_file.write_text("- {term: bias, definition: An offset., aliases: [], url: null}\n")
+    [from_yaml] = read_glossary(yaml_file).entries
+    assert from_yaml.left_out == {"description", "related", "category"}
+
+
 def test_csv_errors_carry_the_line_of_the_record(tmp_path: Path) -> None:
     text = 'term,definition,aliases\na,"spans\ntwo lines",x;;y;\nb,,\n,No term.\nc,C.,a\n'
     assert failure(tmp_path / "g.csv", text) == [

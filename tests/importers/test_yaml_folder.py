@@ -43,6 +43,8 @@ def test_optional_keys_may_be_missing() -> None:
     embedding = read_glossary(GOOD).entries[0]
     assert (embedding.description, embedding.related, embedding.category, embedding.url) == ("", (), None, None)
     assert embedding.extra["location"] == "embedding.yml"
+    # Missing keys are left out, so importing the folder keeps what an entry already had there.
+    assert embedding.left_out == {"description", "related", "category", "url"}
 
 
 def test_clashing_aliases_are_dropped_with_notes() -> None:
