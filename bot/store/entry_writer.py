@@ -114,12 +114,26 @@ def _ids(ids: Iterable[int]) -> tuple[str]:
 class EntryWriter:
     """One transaction's worth of entries: read, merge in memory, write in bulk (see the module's notes)."""
 
-    def __init__(self, connection: aiosqlite.Connection, report: ApplyReport, *, mode: Mode, replace: bool) -> None:
+    def __init__(
+        self,
+        connection: aiosqlite.Connection,
+        report: ApplyReport,
+        *,
+        mode: Mode,
+        replace: bool,
+        guild_id: int | None = None,
+    ) -> None:
         self.connection = connection
         self.report = report
         self.mode = mode
         self.replace = replace
+        self.guild_id = guild_id
+        self.scope_id = guild_id or 0
+        """Where the names live: 0 for the shared glossary, else the server's id (migration 0008)."""
         self.owners: dict[str, _NameOwner] = {}
+        """The names of the glossary written to (the shared one, or the server's): one key space."""
+        self.shared_ids: dict[str, int] = {}
+        """For a server's entries, the shared terms their related lists name (looked up by key)."""
         self.name_of: dict[int, str] = {}
         self.alias_rows: dict[int, dict[str, str]] = {}
         self.terms: dict[int, _Term] = {}
@@ -146,6 +160,7 @@ class EntryWriter:
             if term is not None:
                 written[term.term_id] = (term, entry)  # a term given twice: its last entry relates
         await self._read_relations([term for term in self.terms.values() if not term.new])
+        await self._read_shared_names(name for _, entry in written.values() for name in entry.related)
         for term, entry in written.values():
             self._relate(term, entry)
         for new, holder in self.links:
@@ -164,7 +179,8 @@ class EntryWriter:
 
     async def _read_names(self) -> None:
         async with self.connection.execute(
-            "SELECT key, term_id, text, is_alias FROM term_names ORDER BY term_id, position"
+            "SELECT key, term_id, text, is_alias FROM term_names WHERE scope_id = ? ORDER BY term_id, position",
+            (self.scope_id,),
         ) as cursor:
             async for key, term_id, text, is_alias in cursor:
                 self.owners[key] = _NameOwner(term_id, bool(is_alias))
@@ -194,6 +210,16 @@ class EntryWriter:
                 self.terms[term_id].related.append(related_id)
         for term in terms:
             term.related_before = tuple(term.related)
+
+    async def _read_shared_names(self, names: Iterable[str]) -> None:
+        """A server's entries may relate to shared terms: those their related names mean and theirs do not."""
+        if self.guild_id is None:
+            return
+        keys = {key for name in names if (key := self._key(name)) not in self.owners}
+        sql = f"SELECT key, term_id FROM term_names WHERE scope_id = 0 AND key IN ({IDS_SQL})"
+        async with self.connection.execute(sql, (json.dumps(sorted(keys)),)) as cursor:
+            async for key, term_id in cursor:
+                self.shared_ids[key] = term_id
 
     # ---- merging --------------------------------------------------------------------------------
 
@@ -299,15 +325,17 @@ class EntryWriter:
         if self._starts_over(entry, "related"):
             term.related = []
         for name in entry.related:
-            owner = self.owners.get(self._key(name))
-            if owner is None:
+            key = self._key(name)
+            owner = self.owners.get(key)
+            related_id = owner.term_id if owner is not None else self.shared_ids.get(key)
+            if related_id is None:
                 self.report.warnings.append(f"{entry.term!r}: related term {name!r} is not in the glossary")
-            elif owner.term_id != term.term_id and owner.term_id not in term.related:
+            elif related_id != term.term_id and related_id not in term.related:
                 if len(term.related) == MAX_RELATED:
                     reason = f"{MAX_RELATED} is the limit"
                     self.report.warnings.append(f"{entry.term!r}: related term {name!r} dropped: {reason}")
                     continue
-                term.related.append(owner.term_id)
+                term.related.append(related_id)
 
     def _link(self, term: _Term, other: int) -> None:
         if other not in term.related:
@@ -343,12 +371,12 @@ class EntryWriter:
             [(*_row(term), term.origin, now, term.term_id) for term in changed],
         )
         await connection.executemany(
-            "INSERT INTO terms (id, name, definition, description, category, url, alias_text, origin) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(term.term_id, *_row(term), term.origin) for term in rewritten if term.new],
+            "INSERT INTO terms (id, name, definition, description, category, url, alias_text, origin, guild_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(term.term_id, *_row(term), term.origin, self.guild_id) for term in rewritten if term.new],
         )
         await connection.executemany(
-            "INSERT INTO term_names (key, term_id, text, is_alias, position) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO term_names (scope_id, key, term_id, text, is_alias, position) VALUES (?, ?, ?, ?, ?, ?)",
             sorted(row for term in rewritten for row in self._name_rows(term)),  # in key order: b-tree friendly
         )
         await connection.execute(
@@ -366,11 +394,11 @@ class EntryWriter:
         for sql in triggers:
             await connection.execute(sql)
 
-    def _name_rows(self, term: _Term) -> list[tuple[str, int, str, int, int]]:
-        name_key = self._key(term.name)
-        rows = [(name_key, term.term_id, term.name, 0, 0)]
-        rows += [(key, term.term_id, text, 1, position) for position, (key, text) in enumerate(term.aliases.items(), 1)]
-        return rows
+    def _name_rows(self, term: _Term) -> list[tuple[int, str, int, str, int, int]]:
+        scope, term_id = self.scope_id, term.term_id
+        rows = [(scope, self._key(term.name), term_id, term.name, 0, 0)]
+        aliases = enumerate(term.aliases.items(), 1)
+        return rows + [(scope, key, term_id, text, 1, position) for position, (key, text) in aliases]
 
     async def _lift_fts_triggers(self) -> list[str]:
         """Drop the full-text triggers for this transaction; returns the SQL that recreates them.
