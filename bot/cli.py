@@ -240,7 +240,7 @@ async def export_glossary(settings: Settings, arguments: argparse.Namespace, see
     except OSError as error:
         print(f"No export made: {arguments.path}: {error.strerror or error}", file=sys.stderr)
         return EXIT_UNAVAILABLE
-    print(f"Exported {count} terms to {arguments.path}")
+    print(f"Exported {plural(count, 'term')} to {arguments.path}")
     return EXIT_OK
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -238,3 +240,45 @@ def test_a_servers_glossary_goes_in_and_out_with_server(
     assert code == EXIT_USAGE and "nothing was changed" in err and "limit is 3" in err
     with pytest.raises(SystemExit):
         run("import", OWN_FIXTURE, "--server", "0")
+
+
+def test_export_writes_an_ordinary_file_and_replaces_one_only_with_force(run: Run, tmp_path: Path) -> None:
+    assert run("import", OWN_FIXTURE)[0] == EXIT_OK
+    target = tmp_path / "glossary.yaml"
+    previous = os.umask(0o022)
+    try:
+        code, out, err = run("export", target)
+    finally:
+        os.umask(previous)
+    assert code == EXIT_OK, err
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644  # what any program makes under umask 022
+    target.write_text("an older export", encoding="utf-8")
+    code, out, err = run("export", target)
+    assert code == EXIT_USAGE and out == ""
+    assert (
+        err.strip() == f"No export made: {target} already exists: choose another name, or pass --force to replace it."
+    )
+    assert target.read_text(encoding="utf-8") == "an older export"
+    assert run("export", target, "--force")[0] == EXIT_OK
+    assert target.read_text(encoding="utf-8").startswith("- term: ")
+    assert sorted(path.name for path in tmp_path.iterdir() if path.name.startswith(".")) == []
+
+
+def test_counts_are_spelled_right(run: Run, tmp_path: Path) -> None:
+    one_problem = tmp_path / "one.csv"
+    one_problem.write_text("term,definition\nExample,\n", encoding="utf-8")
+    code, _, err = run("import", one_problem)
+    assert code == EXIT_USAGE and err.startswith("Import failed, nothing was changed (1 problem):\n")
+    single = tmp_path / "single.csv"
+    single.write_text("term,definition\nExample Term,An example.\n", encoding="utf-8")
+    assert run("import", single)[0] == EXIT_OK
+    code, out, _ = run("export", tmp_path / "out.csv")
+    assert out.strip() == f"Exported 1 term to {tmp_path / 'out.csv'}"
+
+
+def test_a_missing_pulse_verb_is_named_as_the_user_sees_it(run: Run, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["pulse"])
+    err = capsys.readouterr().err
+    assert exited.value.code == EXIT_USAGE
+    assert "the following arguments are required: {import,fetch,preview}" in err and "pulse_verb" not in err

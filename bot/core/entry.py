@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from bot.core.clean import clean_text
 from bot.core.normalize import lookup_key
 
 MAX_NAME_CHARS = 100
@@ -38,6 +39,12 @@ class Entry:
     An import keeps what the entry had in a field left out, even with --replace; an empty field keeps it
     too, except with --replace, where the file's empty value stands (see bot/store/entry_writer.py).
     """
+
+    def __post_init__(self) -> None:
+        # Whichever way a name comes in (a file, a form, a command), it is cleaned here, once.
+        object.__setattr__(self, "term", clean_text(self.term))
+        object.__setattr__(self, "aliases", tuple(map(clean_text, self.aliases)))
+        object.__setattr__(self, "related", tuple(map(clean_text, self.related)))
 
 
 def is_valid_url(url: str) -> bool:

@@ -7,8 +7,10 @@ returns the glossary or raises `ImportFailed` with every problem at once, so one
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
@@ -17,6 +19,7 @@ import yaml
 
 from bot.core.entry import Entry, entry_problems
 from bot.core.normalize import lookup_key
+from bot.core.words import plural
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
 """Bigger than any real glossary by orders of magnitude, small enough to decode in memory at once."""
@@ -28,6 +31,8 @@ MAX_REPORTED_ISSUES = 200
 """A broken file can produce a problem per entry; past this many, more lines only hide the pattern."""
 PROGRESS_MIN_ITEMS = 500
 """Below this a progress bar flashes by faster than it can be read."""
+CSV_FIELD_LIMIT = 131_072
+"""Python's csv module refuses longer fields by default; no entry field comes near it."""
 
 T = TypeVar("T")
 LINE_NUMBER = re.compile(r"\bline (\d+)")
@@ -54,7 +59,7 @@ class ImportFailed(Exception):
         lines = [str(issue) for issue in self.issues[:MAX_REPORTED_ISSUES]]
         hidden = len(self.issues) - len(lines)
         if hidden > 0:
-            lines.append(f"... and {hidden} more problems")
+            lines.append(f"... and {plural(hidden, 'more problem')}")
         super().__init__("\n".join(lines) if lines else "import failed")
 
 
@@ -98,6 +103,28 @@ def read_text(path: Path) -> str:
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         raise fail(path, "is not UTF-8 text (save it as UTF-8 and retry)", f"line {line}") from error
+
+
+@contextmanager
+def whole_csv_fields() -> Iterator[None]:
+    """Read CSV fields of any length (the file's size is capped already), so that an over-long one is
+    reported by `long_fields` as too long, naming its line and column, instead of failing the parse as
+    "field larger than field limit", which reads like a broken file. The process-wide limit is restored."""
+    previous = csv.field_size_limit(MAX_FILE_BYTES)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
+def long_fields(row: Sequence[str], columns: Sequence[str]) -> list[str]:
+    """A problem for each field of `row` over CSV_FIELD_LIMIT, named by its column."""
+    return [
+        f"the {columns[index] if index < len(columns) else f'field {index + 1}'} is too long: "
+        f"{len(cell):,} characters (a field may hold at most {CSV_FIELD_LIMIT:,})"
+        for index, cell in enumerate(row)
+        if len(cell) > CSV_FIELD_LIMIT
+    ]
 
 
 def size_limit() -> str:

@@ -35,12 +35,15 @@ from bot.importers.common import (
     drop_conflicting_aliases,
     fail,
     finish,
+    long_fields,
     progress,
     read_text,
     unique_names,
+    whole_csv_fields,
 )
 
 TERM_SUFFIX = " (Google Machine Learning Glossary)"
+PIPE_COLUMNS = ("term", "definition")
 GLOSSARY_URL = "https://developers.google.com/machine-learning/glossary/"
 """Base for relative links, and the page cross-link anchors belong to."""
 SKIPPED_TERMS = frozenset({lookup_key("Introduction")})
@@ -311,16 +314,19 @@ def _rows(path: Path, text: str, issues: list[ImportIssue], notes: list[ImportIs
     rows: list[tuple[int, list[str]]] = []
     next_line = 1
     try:
-        for cells in reader:
-            start, next_line = next_line, reader.line_num + 1
-            if not any(cell.strip() for cell in cells):
-                continue
-            if len(cells) != 2:
-                reason = f"has {len(cells)} fields, expected term|definition"
-                issues.append(ImportIssue(str(path), f"line {start}", reason))
-                continue
-            rows.append((start, cells))
-            check_entry_count(path, len(rows))
+        with whole_csv_fields():
+            for cells in reader:
+                start, next_line = next_line, reader.line_num + 1
+                if not any(cell.strip() for cell in cells):
+                    continue
+                problems = long_fields(cells, PIPE_COLUMNS)
+                if len(cells) != len(PIPE_COLUMNS):
+                    problems.append(f"has {len(cells)} fields, expected term|definition")
+                if problems:
+                    issues.extend(ImportIssue(str(path), f"line {start}", problem) for problem in problems)
+                    continue
+                rows.append((start, cells))
+                check_entry_count(path, len(rows))
     except csv.Error as error:
         raise fail(path, f"is not valid pipe-separated CSV: {error}", f"line {reader.line_num}") from error
     if not rows and not issues:

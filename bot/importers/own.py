@@ -12,7 +12,7 @@ import csv
 import io
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TypeVar
@@ -30,10 +30,12 @@ from bot.importers.common import (
     describe_yaml_error,
     fail,
     finish,
+    long_fields,
     progress,
     read_text,
     text_field,
     text_list,
+    whole_csv_fields,
 )
 
 COLUMNS = ("term", "definition", "description", "aliases", "related", "category", "url")
@@ -114,12 +116,13 @@ def read_own_csv(path: Path, *, progress_bar: bool = False) -> ParsedGlossary:
     rows: list[tuple[int, list[str]]] = []
     try:
         next_line = 1
-        for row in reader:
-            # line_num is where the record ended; a quoted cell can span lines, so remember the start.
-            start, next_line = next_line, reader.line_num + 1
-            if any(cell.strip() for cell in row):
-                rows.append((start, row))
-                check_entry_count(path, len(rows) - 1)
+        with whole_csv_fields():
+            for row in reader:
+                # line_num is where the record ended; a quoted cell can span lines, so remember the start.
+                start, next_line = next_line, reader.line_num + 1
+                if any(cell.strip() for cell in row):
+                    rows.append((start, row))
+                    check_entry_count(path, len(rows) - 1)
     except csv.Error as error:
         raise fail(path, f"is not valid CSV: {error}", f"line {reader.line_num}") from error
     if not rows:
@@ -135,6 +138,10 @@ def read_own_csv(path: Path, *, progress_bar: bool = False) -> ParsedGlossary:
     issues: list[ImportIssue] = []
     for line, row in progress(rows[1:], enabled=progress_bar, total=len(rows) - 1, desc=path.name):
         location = f"line {line}"
+        too_long = long_fields(row, columns)
+        if too_long:
+            issues.extend(ImportIssue(str(path), location, problem) for problem in too_long)
+            continue
         extra_cells = row[len(columns) :]
         if any(cell.strip() for cell in extra_cells):
             issues.append(ImportIssue(str(path), location, f"has {len(row)} fields, the header names {len(columns)}"))
@@ -358,17 +365,12 @@ def write_own_format(entries: Iterable[Entry], path: Path) -> int:
         )
     else:
         raise ValueError(f"cannot tell the format of {path.name!r}: use .csv, .json, .yaml or .yml")
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", newline="", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
-    ) as handle:
-        temporary = Path(handle.name)
-        try:
-            handle.write(text)
-        except BaseException:
-            handle.close()
-            temporary.unlink(missing_ok=True)
-            raise
+    # Created like any new file (0666 less the umask): NamedTemporaryFile's 0600 would leave an export
+    # only its owner can read.
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
+        with open(temporary, "x", encoding="utf-8", newline="") as handle:
+            handle.write(text)
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)

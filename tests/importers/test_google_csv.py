@@ -8,7 +8,7 @@ import pytest
 
 from bot.core.entry import MAX_DEFINITION_CHARS
 from bot.core.normalize import lookup_key
-from bot.importers import ImportFailed, read_glossary
+from bot.importers import CSV_FIELD_LIMIT, ImportFailed, read_glossary
 from bot.importers.google_csv import GLOSSARY_URL, cut_at_sentence, plain_name, summary
 
 FIXTURE = Path(__file__).parent / "fixtures" / "google" / "glossary.csv"
@@ -158,3 +158,14 @@ def test_malformed_rows_are_errors_with_lines(tmp_path: Path) -> None:
 
 def test_the_deck_has_no_categories_so_it_leaves_them_out() -> None:
     assert {entry.left_out for entry in read_glossary(FIXTURE).entries} == {frozenset({"category"})}
+
+
+def test_a_field_over_the_csv_limit_is_too_long_not_invalid(tmp_path: Path) -> None:
+    path = tmp_path / "deck.csv"
+    path.write_text(f'a|"<p>Fine.</p>"\nb|"<p>{"x" * CSV_FIELD_LIMIT}</p>"\n', encoding="utf-8")
+    with pytest.raises(ImportFailed) as caught:
+        read_glossary(path)
+    assert [str(issue) for issue in caught.value.issues] == [
+        f"deck.csv, line 2: the definition is too long: {CSV_FIELD_LIMIT + 7:,} characters "
+        f"(a field may hold at most {CSV_FIELD_LIMIT:,})"
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from bot.core.entry import Entry, entry_problems
 from bot.core.normalize import lookup_key
-from bot.importers import ImportFailed, read_glossary, write_own_format
+from bot.importers import CSV_FIELD_LIMIT, ImportFailed, read_glossary, write_own_format
 
 FIXTURES = Path(__file__).parent / "fixtures" / "own"
 
@@ -106,6 +107,19 @@ def test_malformed_csv_names_the_line(tmp_path: Path) -> None:
     assert failure(tmp_path / "h.csv", 'term,definition\nbias,"never closed\nrate,x\n') == [
         "h.csv, line 3: is not valid CSV: unexpected end of data"
     ]
+
+
+def test_a_csv_field_over_the_csv_limit_is_too_long_not_invalid(tmp_path: Path) -> None:
+    limit = csv.field_size_limit()
+    long = "x" * (CSV_FIELD_LIMIT + 1)
+    text = f'term,definition,description\nfine,Fine.,\nbig,Fine.,"{long}"\n{long},Fine.,\n'
+    assert failure(tmp_path / "g.csv", text) == [
+        f"g.csv, line 3: the description is too long: {CSV_FIELD_LIMIT + 1:,} characters "
+        f"(a field may hold at most {CSV_FIELD_LIMIT:,})",
+        f"g.csv, line 4: the term is too long: {CSV_FIELD_LIMIT + 1:,} characters "
+        f"(a field may hold at most {CSV_FIELD_LIMIT:,})",
+    ]
+    assert csv.field_size_limit() == limit  # the process-wide limit is left as it was
 
 
 def test_csv_with_only_a_header_is_an_empty_glossary(tmp_path: Path) -> None:
