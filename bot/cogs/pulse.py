@@ -1,19 +1,23 @@
-"""/pulse: channel subscriptions to the weekly Friday post, its data points, and the delivery loop."""
+"""/pulse: channel subscriptions to the weekly Friday post and its data points, as a thin adapter.
+
+The rules live in bot/services (pulse.py: points, outlook, subscriptions; pulse_sheet.py: the published
+sheet; pulse_reminder.py: the editors' reminder; pulse_delivery.py: the loop); posting through Discord
+in bot/cogs/pulse_sender.py.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import datetime, timedelta
 
-import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.app import GlossaryBot
-from bot.broadcast import Broadcaster, ChannelGone, TransientSendError
+from bot.broadcast import Broadcaster
+from bot.cogs.pulse_sender import DiscordPostSender
 from bot.core.pulse import (
     MAX_DETAIL_CHARS,
     MAX_FIGURE_CHARS,
@@ -21,27 +25,19 @@ from bot.core.pulse import (
     MAX_RANK,
     POINTS_PER_POST,
     discord_time,
-    footer_text,
 )
-from bot.core.render import Reply
 from bot.core.schedule import MAX_HOUR, MIN_HOUR, parse_zone, suggest_zones
 from bot.errors import NO_MENTIONS, UserFacingError
 from bot.services.pulse import PulseService
+from bot.services.pulse_delivery import DeliveryLoop
 from bot.services.pulse_reminder import EditorsReminder
 from bot.store.pulse import PulseStore
 from bot.ui import send_reply
 
 log = logging.getLogger(__name__)
 
-MIN_LOOP_SLEEP = 1.0
-MAX_LOOP_SLEEP = 60.0
-"""The loop wakes at least this often, so a changed clock or a new subscription is noticed."""
-LOOP_ERROR_SLEEP = 30.0
 UNLOAD_WAIT_SECONDS = 5.0
-"""How long unloading waits for the delivery loop to unwind after cancelling it."""
-HISTORY_SCAN = 50
-"""Recent messages searched for our own post when a crash left a delivery unconfirmed."""
-SEND_TIMEOUT = 30.0
+"""How long unloading waits for the delivery loop and the sheet's to unwind after cancelling them."""
 REQUIRED_CHANNEL_PERMISSIONS = {
     "view_channel": "View Channel",
     "send_messages": "Send Messages",
@@ -49,56 +45,8 @@ REQUIRED_CHANNEL_PERMISSIONS = {
 }
 MAX_SAFE_INTEGER = 2**53 - 1
 """Discord's largest integer option value (JavaScript's safe integer)."""
-REASON_FORBIDDEN = "Discord refused the post (403 Missing Permissions/Access): check my channel permissions"
-REASON_NOT_FOUND = "The channel no longer exists (404)"
 REASON_REMOVED = "The bot was removed from this server"
 REASON_CHANNEL_DELETED = "The channel was deleted"
-
-
-class DiscordPostSender:
-    """Posts through discord.py; maps Discord's answers to the broadcaster's outcomes."""
-
-    def __init__(self, bot: GlossaryBot) -> None:
-        self.bot = bot
-
-    async def send(self, channel_id: int, reply: Reply, role_id: int | None, nonce: str) -> int:
-        channel = self.bot.get_partial_messageable(channel_id)
-        mentions = discord.AllowedMentions(
-            everyone=False,
-            users=False,
-            replied_user=False,
-            roles=[discord.Object(role_id)] if role_id else False,
-        )
-        embeds = [discord.Embed.from_dict(reply.embed)] if reply.embed else []
-        try:
-            async with asyncio.timeout(SEND_TIMEOUT):
-                message = await channel.send(
-                    content=reply.content, embeds=embeds, allowed_mentions=mentions, nonce=nonce
-                )
-        except discord.Forbidden as error:
-            raise ChannelGone(REASON_FORBIDDEN) from error
-        except discord.NotFound as error:
-            raise ChannelGone(REASON_NOT_FOUND) from error
-        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as error:
-            raise TransientSendError(repr(error)) from error
-        return message.id
-
-    async def find_existing(self, channel_id: int, week: str) -> int | None:
-        channel = self.bot.get_partial_messageable(channel_id)
-        footer = footer_text(week)
-        me = self.bot.user.id if self.bot.user else None
-        try:
-            async with asyncio.timeout(SEND_TIMEOUT):
-                async for message in channel.history(limit=HISTORY_SCAN):
-                    if message.author.id == me and any(embed.footer.text == footer for embed in message.embeds):
-                        return message.id
-        except discord.Forbidden as error:
-            raise ChannelGone(REASON_FORBIDDEN) from error
-        except discord.NotFound as error:
-            raise ChannelGone(REASON_NOT_FOUND) from error
-        except (discord.HTTPException, aiohttp.ClientError, TimeoutError) as error:
-            raise TransientSendError(repr(error)) from error
-        return None
 
 
 def require_manager(interaction: discord.Interaction[discord.Client]) -> discord.Guild:
@@ -136,7 +84,7 @@ class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly
             if editors
             else None
         )
-        self._wake = asyncio.Event()
+        self.delivery = DeliveryLoop(self.broadcaster, self.reminder, self._now)
         self._loop_task: asyncio.Task[None] | None = None
         self._sheet_task: asyncio.Task[None] | None = None
 
@@ -170,41 +118,11 @@ class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly
 
     async def _delivery_loop(self) -> None:
         await self.bot.wait_until_ready()
-        await self.broadcaster.reschedule_all()
-        while not self.bot.is_closed():
-            # Cleared before the round, not after: a wake-up that arrives during the round (a new
-            # subscription, a moved clock) must start another round instead of being lost.
-            self._wake.clear()
-            try:
-                report = await self.broadcaster.run_due()
-                if report.sent or report.disabled or report.retrying:
-                    log.info("pulse round: %s", report)
-                if self.reminder is not None:
-                    await self.reminder.run_due()
-                delay = await self._seconds_to_next_due()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("pulse delivery round failed; trying again shortly")
-                delay = LOOP_ERROR_SLEEP
-            with contextlib.suppress(TimeoutError):
-                # Not wait_for: on Python 3.11 it drops a cancellation that arrives as the wake-up does,
-                # and the loop would run on while cog_unload waits for it to end.
-                async with asyncio.timeout(delay):
-                    await self._wake.wait()
-
-    async def _seconds_to_next_due(self) -> float:
-        due = [moment for moment in [await self.store.earliest_due()] if moment is not None]
-        if self.reminder is not None:
-            due.append(self.reminder.next_check())
-        if not due:
-            return MAX_LOOP_SLEEP
-        seconds = (min(due) - self.bot.clock()).total_seconds()
-        return min(max(seconds, MIN_LOOP_SLEEP), MAX_LOOP_SLEEP)
+        await self.delivery.run(self.bot.is_closed)
 
     def wake(self) -> None:
         """Run a delivery round now (a subscription changed, or a test moved the clock)."""
-        self._wake.set()
+        self.delivery.wake()
 
     @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:

@@ -103,12 +103,6 @@ async def _insert_points(connection: aiosqlite.Connection, points: Sequence[Data
     )
 
 
-async def _meta(connection: aiosqlite.Connection, key: str) -> str | None:
-    cursor = await connection.execute("SELECT value FROM meta WHERE key = ?", (key,))
-    row = await cursor.fetchone()
-    return None if row is None else str(row[0])
-
-
 class PulseStore:
     def __init__(self, database: Database) -> None:
         self.database = database
@@ -148,22 +142,21 @@ class PulseStore:
     async def retire_shipped_examples(self) -> int:
         """Delete the made-up example points that earlier versions loaded from data/pulse_points.json.
 
-        Only exact copies go (an editor's change to one keeps it), and only where that file was ever
-        loaded; done once per database.
+        Only exact copies go (an editor's change to one keeps it), only where a seed file was ever
+        loaded, and once per database; a database that never loaded one is only read.
         """
+        if await self.database.get_meta(PULSE_SEED_DIGEST_KEY) is None:
+            return 0
         if await self.database.get_meta(EXAMPLES_RETIRED_KEY) is not None:
             return 0
-        retired = 0
         async with self.database.transaction() as connection:
-            if await _meta(connection, PULSE_SEED_DIGEST_KEY) is not None:
-                cursor = await connection.execute(_SELECT_POINTS + "WHERE origin = 'hand'")
-                doomed = [point.point_id for point in map(_point, await cursor.fetchall()) if is_retired_example(point)]
-                await connection.executemany("DELETE FROM data_points WHERE id = ?", [(i,) for i in doomed])
-                retired = len(doomed)
+            cursor = await connection.execute(_SELECT_POINTS + "WHERE origin = 'hand'")
+            doomed = [point.point_id for point in map(_point, await cursor.fetchall()) if is_retired_example(point)]
+            await connection.executemany("DELETE FROM data_points WHERE id = ?", [(i,) for i in doomed])
             await connection.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (EXAMPLES_RETIRED_KEY, str(retired))
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (EXAMPLES_RETIRED_KEY, str(len(doomed)))
             )
-        return retired
+        return len(doomed)
 
     async def rank_taken(self, week: str, rank: int) -> bool:
         return bool(

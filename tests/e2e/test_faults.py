@@ -296,7 +296,7 @@ async def test_the_friday_post_goes_out_once_across_a_session_that_ends(error_lo
 # stopping
 # ==================================================================================================
 async def _sleeping(cog: Pulse) -> bool:
-    return bool(cog._wake._waiters)  # type: ignore[attr-defined]
+    return cog.delivery.is_waiting()
 
 
 async def test_the_bot_stops_when_a_wake_up_and_the_stop_coincide(error_log: ErrorLog, rig: Rig) -> None:

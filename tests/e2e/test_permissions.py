@@ -108,7 +108,7 @@ async def settled(rig: Rig) -> None:
 
 
 async def _sleeping(cog: Pulse) -> bool:
-    return bool(cog._wake._waiters) and not cog._wake.is_set()  # type: ignore[attr-defined]
+    return cog.delivery.is_waiting()
 
 
 async def dump(rig: Rig) -> dict[str, list[tuple[object, ...]]]:
