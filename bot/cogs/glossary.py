@@ -286,6 +286,9 @@ class Glossary(commands.GroupCog, group_name="glossary", group_description="Cura
     @app_commands.command(name="stats", description="Most looked-up terms and most asked-for missing ones")
     @app_commands.describe(scope="server: this server's entries and misses; global: the shared glossary's")
     async def stats(self, interaction: discord.Interaction[discord.Client], scope: Scope | None = None) -> None:
+        # Lookups are written a moment after they happen (bot/lookups.py): write those first, so the
+        # figures include a burst that has just happened.
+        await self.bot.lookups.flush()
         guild_id, stats = await self.service.stats(await self.actor(interaction), scope, self.bot.clock())
         reply = render_stats(stats) if guild_id is None else render_stats(stats, "Glossary stats: this server's own")
         await send_reply(interaction, reply, owner_id=interaction.user.id, ephemeral=True)

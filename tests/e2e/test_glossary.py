@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from bot import lookups
 from bot.cogs.glossary import NOT_AN_EDITOR
 from bot.cogs.glossary_ui import MODAL_TITLE_LIMIT
 from bot.core.entry import Entry
@@ -262,6 +263,17 @@ async def test_stats_show_lookups_and_misses(rig: Rig) -> None:
     assert fields[f"Most looked up this week ({iso_week_of(rig.clock.now)})"].startswith("1. ChatGPT — 2")
     assert fields["Most looked up overall"].startswith("1. ChatGPT — 2")
     assert fields["Asked for but not in the glossary"] == "1. quantum banana — 1"
+
+
+async def test_stats_include_lookups_not_yet_written(rig: Rig, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lookups, "FLUSH_SECONDS", 3600)  # nothing is written by the timer during the test
+    for _ in range(3):
+        await rig.define("ChatGPT")
+    assert await rig.bot.database.fetch_value("SELECT lookups FROM terms WHERE name = 'ChatGPT'") == 0
+    stats = await glossary(rig, "stats")
+    fields = {field["name"]: field["value"] for field in stats.embeds[0]["fields"]}
+    assert fields[f"Most looked up this week ({iso_week_of(rig.clock.now)})"].startswith("1. ChatGPT — 3")
+    assert fields["Most looked up overall"].startswith("1. ChatGPT — 3")
 
 
 async def test_an_explanation_too_long_for_the_form_is_kept_when_left_empty(rig: Rig) -> None:
