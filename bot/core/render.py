@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
+from urllib.parse import urlsplit
 
 EMBED_TITLE_LIMIT = 256
 EMBED_DESCRIPTION_LIMIT = 4096
@@ -27,10 +28,22 @@ QUOTED_QUERY_LIMIT = 100
 
 ELLIPSIS = "…"
 EMBED_COLOUR = 0x5865F2
-SOURCE_LINK_TEXT = "Explore the data"
+KNOWN_SOURCES = (
+    ("developers.google.com", "/machine-learning/glossary", "Google Machine Learning Glossary"),
+    ("wikipedia.org", "/", "Wikipedia"),
+    ("arxiv.org", "/", "arXiv"),
+    ("huggingface.co", "/", "Hugging Face"),
+)
+"""(site, path prefix, name) of sites entries often cite: a source link is named after its source,
+by these names where one fits, else by the site's host ("nist.gov")."""
 _FENCE = "```"
 _SENTENCE_END = re.compile(r"[.!?][)\"'”’]?\s")
 _MARKDOWN_SPECIAL = re.compile(r"([\\*_`~|>#\[\]()<@:-])")
+_BOLD = "**"
+_MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_MARKDOWN_MARKS = re.compile(r"[*_`~\\]")
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])[ \t]+")
 
 
 class ButtonStyle(IntEnum):
@@ -155,11 +168,48 @@ def render_term(term: TermView, *, resolved_from: str | None = None) -> Reply:
 
 
 def _term_description(term: TermView, budget: int) -> str:
-    definition = f"**{shorten(term.definition, budget // 2)}**"
-    if not term.description.strip():
+    # Bold inside the bold line would close it early and show stray asterisks: the line is bold anyway.
+    definition = f"{_BOLD}{shorten(term.definition.replace(_BOLD, ''), budget // 2)}{_BOLD}"
+    explanation = explanation_beyond(term.definition, term.description)
+    if not explanation:
         return definition
     remaining = budget - len(definition) - 2
-    return f"{definition}\n\n{truncate_markdown(term.description.strip(), remaining)}"
+    return f"{definition}\n\n{truncate_markdown(explanation, remaining)}"
+
+
+def _plain(text: str) -> str:
+    """Text without Markdown links, marks or spacing differences, to compare what two texts say."""
+    return " ".join(_MARKDOWN_MARKS.sub("", _MARKDOWN_LINK.sub(r"\1", text)).split()).casefold()
+
+
+def explanation_beyond(definition: str, description: str) -> str:
+    """The description without its leading paragraphs that only repeat the definition.
+
+    Importers often take the definition from the description's first paragraph (the Google deck does):
+    shown in full under the bold definition, that paragraph would be read twice.
+    """
+    said = _plain(definition)
+    paragraphs = _PARAGRAPH_BREAK.split(description.strip())
+    while paragraphs and _plain(paragraphs[0]) in said:
+        paragraphs.pop(0)
+    if paragraphs:
+        # The definition may be the paragraph's first sentences only: the rest of it is still news.
+        sentences = _SENTENCE_BREAK.split(paragraphs[0])
+        repeated = 0
+        while repeated < len(sentences) and said.startswith(_plain(" ".join(sentences[: repeated + 1]))):
+            repeated += 1
+        paragraphs[0] = " ".join(sentences[repeated:])
+    return "\n\n".join(paragraphs).strip()
+
+
+def source_label(url: str) -> str:
+    """What a source link says: the source's name where it is a known one, else its site."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").removeprefix("www.")
+    for site, path, name in KNOWN_SOURCES:
+        if (host == site or host.endswith(f".{site}")) and parts.path.startswith(path):
+            return name
+    return host or "Source"
 
 
 def _term_fields(term: TermView) -> list[dict[str, object]]:
@@ -170,7 +220,7 @@ def _term_fields(term: TermView) -> list[dict[str, object]]:
         aliases = shorten(", ".join(term.aliases), EMBED_FIELD_VALUE_LIMIT)
         fields.append({"name": "Also known as", "value": aliases, "inline": True})
     if term.url:
-        fields.append({"name": "Source", "value": f"[{SOURCE_LINK_TEXT}]({term.url})", "inline": True})
+        fields.append({"name": "Source", "value": f"[{source_label(term.url)}]({term.url})", "inline": True})
     return fields
 
 
@@ -206,8 +256,9 @@ def render_gone() -> Reply:
 def render_plain(term: TermView, *, resolved_from: str | None = None) -> str:
     """The CLI's answer: the entry's name alone on the first line (scripts rely on it), then the rest."""
     lines = [term.name, "", term.definition]
-    if term.description.strip():
-        lines += ["", term.description.strip()]
+    explanation = explanation_beyond(term.definition, term.description)
+    if explanation:
+        lines += ["", explanation]
     facts = [
         ("Category", term.category or ""),
         ("Also known as", ", ".join(term.aliases)),

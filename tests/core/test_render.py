@@ -8,9 +8,11 @@ from bot.core.render import (
     TermView,
     embed_length,
     escape_markdown,
+    explanation_beyond,
     render_miss,
     render_plain,
     render_term,
+    source_label,
     truncate_markdown,
 )
 
@@ -40,7 +42,7 @@ def test_fields_category_aliases_and_source() -> None:
     assert fields == {
         "Category": "Training",
         "Also known as": "SSL",
-        "Source": "[Explore the data](https://en.wikipedia.org/wiki/Self-supervised_learning)",
+        "Source": "[Wikipedia](https://en.wikipedia.org/wiki/Self-supervised_learning)",
     }
     assert embed["url"] == TERM.url
 
@@ -111,3 +113,38 @@ def test_plain_rendering_puts_the_name_alone_on_the_first_line() -> None:
     lines = render_plain(TERM).splitlines()
     assert lines[0] == "Self-Supervised Learning"
     assert "Related: Fine-Tuning, Foundation Model" in lines
+
+
+def test_no_paragraph_is_shown_twice() -> None:
+    google_style = TermView(
+        term_id=1,
+        name="Example Loss",
+        definition="How far a **prediction** is from its label. It is what training makes small.",
+        description=(
+            "How far a [**prediction**](https://example.org/#prediction) is from its label. It is what training"
+            " makes small. For example, as follows:\n\n`loss = (y - y')^2`\n\nSee also the example."
+        ),
+    )
+    embed = render_term(google_style).embed
+    assert embed is not None
+    assert embed["description"] == (
+        "**How far a prediction is from its label. It is what training makes small.**\n\n"
+        "For example, as follows:\n\n`loss = (y - y')^2`\n\nSee also the example."
+    )
+    assert explanation_beyond("Only this.", "Only this.") == ""
+    assert explanation_beyond("A definition.", "Something else.\n\nMore.") == "Something else.\n\nMore."
+
+
+def test_the_bold_definition_line_holds_no_bold_of_its_own() -> None:
+    embed = render_term(TermView(1, "Example", "A technique to minimize **loss** by computing gradients.")).embed
+    assert embed is not None
+    assert embed["description"] == "**A technique to minimize loss by computing gradients.**"
+
+
+def test_a_source_link_is_named_after_its_source() -> None:
+    assert source_label("https://developers.google.com/machine-learning/glossary/#loss") == (
+        "Google Machine Learning Glossary"
+    )
+    assert source_label("https://en.wikipedia.org/wiki/Loss_function") == "Wikipedia"
+    assert source_label("https://www.example.org/notes/loss") == "example.org"
+    assert source_label("https://developers.google.com/other/page") == "developers.google.com"
