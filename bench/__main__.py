@@ -7,12 +7,12 @@ import logging
 import time
 from pathlib import Path
 
-from bench import autocomplete, define, e2e, start
+from bench import autocomplete, define, e2e, servers, start
 from bench.config import FULL, QUICK
 from bench.report import Report
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
-AREAS = ("autocomplete", "define", "start", "e2e")
+AREAS = ("autocomplete", "define", "start", "servers", "e2e")
 
 
 def main() -> None:
@@ -31,6 +31,8 @@ def main() -> None:
         define.run(mode, report, indexes)
     if "start" in areas:
         start.run(mode, report)
+    if "servers" in areas:
+        servers.run(mode, report)
     if "e2e" in areas:
         e2e.run(mode, report)
     report.notes.append(f"The whole run took {time.perf_counter() - began:.0f} s.")

@@ -37,9 +37,14 @@ def _fingerprint(glossary: Glossary, seed: int) -> str:
     return digest.hexdigest()[:16]
 
 
+def cached_path(glossary: Glossary, seed: int) -> Path:
+    """Where the database holding `glossary` is cached (see `glossary_database`)."""
+    return CACHE_DIR / f"glossary-{len(glossary.terms)}-{_fingerprint(glossary, seed)}.db"
+
+
 def glossary_database(glossary: Glossary, seed: int, target: Path) -> Path:
     """Copy a database holding `glossary` (and the seed file) to `target`, building it if not cached."""
-    cached = CACHE_DIR / f"glossary-{len(glossary.terms)}-{_fingerprint(glossary, seed)}.db"
+    cached = cached_path(glossary, seed)
     if not cached.exists():
         CACHE_DIR.mkdir(parents=True, exist_ok=True)
         building = cached.with_suffix(".building")

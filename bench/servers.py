@@ -1,0 +1,281 @@
+"""Server glossaries at scale: 10,000 servers with 100 entries each beside 100,000 shared entries.
+
+`python -m bench --only servers` builds (once, cached like the other databases) a database holding the
+100,000-term shared glossary and 1,000,000 server entries, then starts the real bot on it in a fresh
+process (`python -m bench.servers DB`) and measures there:
+- start to ready and RSS: servers' entries must cost the start nothing (their indexes are built on use);
+- autocomplete in a server: `service.matcher(guild)` then `complete(text)`, the keystroke's whole work
+  in the bot (the server's index is read from SQLite and built on the first keystroke in a server not
+  used since start: those keystrokes are timed too, and shown apart); baseline: the same queries against
+  the shared index alone, interleaved;
+- /define in a server: resolve, read the entry (with its shadowing check) and render;
+- RSS after keystrokes in more servers than the cache keeps (it stays bounded).
+Queries are half the shared glossary's (prefixes, abbreviations, typos), half the server's own entries'.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import os
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import config
+from bench.config import Mode
+from bench.data import SEED, Glossary, Query, entries, generate_glossary, keystroke_queries
+from bench.glossary_db import CACHE_DIR, REPO_ROOT, cached_path, glossary_database
+from bench.report import Report, Row
+from bench.startup import LAUNCHED_AT_VARIABLE, memory_mb
+from bench.timing import Summary, format_ms, summarize
+from bot.core.normalize import lookup_key
+
+SHARED_SIZE = 100_000
+SERVERS = 10_000
+ENTRIES_PER_SERVER = 100
+FIRST_GUILD_ID = 1_400_000_000_000_000_000
+POOL_SIZE = 3_000
+"""Server entries are drawn from a pool of generated terms, a different window for each server: servers'
+jargon overlaps (and sometimes repeats a shared name, which then shadows it there)."""
+READY_TARGET_S = 3.0
+RSS_TARGET_MB = 350.0
+AUTOCOMPLETE_TARGET_MS = 2.0
+DEFINE_TARGET_MS = 5.0
+RUN_TIMEOUT_S = 900
+
+
+def _pool() -> Glossary:
+    return generate_glossary(POOL_SIZE, SEED + 1)
+
+
+def guild_ids() -> list[int]:
+    return [FIRST_GUILD_ID + number for number in range(SERVERS)]
+
+
+def server_window(guild_number: int) -> range:
+    start = (guild_number * 97) % (POOL_SIZE - ENTRIES_PER_SERVER)
+    return range(start, start + ENTRIES_PER_SERVER)
+
+
+def servers_database(target: Path) -> Path:
+    """The 100,000-term bench database with 10,000 servers' entries added, cached beside it."""
+    shared = config.glossary(SHARED_SIZE)
+    cached = CACHE_DIR / f"servers-{SERVERS}x{ENTRIES_PER_SERVER}-{cached_path(shared, SEED).stem}.db"
+    if not cached.exists():
+        building = cached.with_suffix(".building")
+        glossary_database(shared, SEED, building)
+        _add_servers(building)
+        building.rename(cached)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(cached, target)
+    return target
+
+
+def _add_servers(path: Path) -> None:
+    pool = _pool()
+    pool_entries = entries(pool, SEED + 1)
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("PRAGMA foreign_keys = ON")
+        connection.execute("BEGIN")
+        next_id = int(connection.execute("SELECT max(id) FROM terms").fetchone()[0]) + 1
+        for number, guild_id in enumerate(guild_ids()):
+            window = server_window(number)
+            ids = {pool.terms[at].term_id: next_id + offset for offset, at in enumerate(window)}
+            connection.executemany(
+                "INSERT INTO terms (id, name, definition, category, origin, guild_id) VALUES (?, ?, ?, ?, 'import', ?)",
+                (
+                    (ids[pool.terms[at].term_id], pool.terms[at].name, pool_entries[at].definition, "House", guild_id)
+                    for at in window
+                ),
+            )
+            connection.executemany(
+                "INSERT INTO term_names (scope_id, key, term_id, text, is_alias, position) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    (guild_id, lookup_key(text), ids[pool.terms[at].term_id], text, int(position > 0), position)
+                    for at in window
+                    for position, text in enumerate((pool.terms[at].name, *pool.terms[at].aliases))
+                ),
+            )
+            next_id += ENTRIES_PER_SERVER
+        connection.execute("COMMIT")
+    finally:
+        connection.close()
+
+
+# ---- the measuring child process --------------------------------------------------------------------
+
+
+def _workload(mode: Mode) -> tuple[list[tuple[int, Query]], list[tuple[int, Query]]]:
+    """(guild id, query) keystrokes and /define queries, in a few busy servers and many quiet ones; half
+    the queries are for the shared glossary's terms, half for the server's own."""
+    rng = random.Random(SEED + 31)
+    pool = _pool()
+    shared_queries = keystroke_queries(config.glossary(SHARED_SIZE), mode.keystrokes, SEED)
+    busy = rng.sample(range(SERVERS), 50)
+    keystrokes: list[tuple[int, Query]] = []
+    for position, shared_query in enumerate(shared_queries):
+        number = rng.choice(busy) if rng.random() < 0.5 else rng.randrange(SERVERS)
+        query = shared_query
+        if position % 2 == 0:
+            own = Glossary([pool.terms[at] for at in server_window(number)])
+            query = keystroke_queries(own, 4, SEED + position)[rng.randrange(4)]
+        keystrokes.append((FIRST_GUILD_ID + number, query))
+    defines = [(guild, query) for guild, query in keystrokes if query.kind != "prefix"][: mode.defines]
+    return keystrokes, defines
+
+
+async def _measure(database: Path, mode: Mode) -> dict[str, object]:
+    from bot.app import GlossaryBot
+    from bot.core.render import render_term
+    from tests.e2e.fake_discord import FAST_CLIENT_OPTIONS, FakeDiscord, running_client
+    from tests.e2e.rig import START_OF_TEST_TIME, ControllableClock, populate_world, rig_settings
+
+    keystrokes, defines = _workload(mode)
+    fake = FakeDiscord()
+    populate_world(fake)
+    await fake.start()
+    try:
+        settings = rig_settings(database, log_level="WARNING")
+        bot = GlossaryBot(settings, clock=ControllableClock(START_OF_TEST_TIME), **FAST_CLIENT_OPTIONS)
+        async with running_client(fake, bot, timeout=300):
+            ready_monotonic = time.monotonic()
+            gc.collect()
+            rss_ready, _ = memory_mb()
+            service = bot.service
+            clock = time.perf_counter
+            warm: list[float] = []
+            cold: list[float] = []
+            shared_only: list[float] = []
+            seen: set[int] = set()
+            for guild, query in keystrokes:
+                started = clock()
+                matcher = await service.matcher(guild)
+                matcher.complete(query.text)
+                elapsed = clock() - started
+                (warm if guild in seen else cold).append(elapsed)
+                seen.add(guild)
+                started = clock()
+                service.shared.complete(query.text)
+                shared_only.append(clock() - started)
+            define_times: list[float] = []
+            found = 0
+            for guild, query in defines:
+                started = clock()
+                matcher = await service.matcher(guild)
+                resolution = matcher.resolve(query.text)
+                if resolution.term_id is not None:
+                    view = await service.term_view(resolution.term_id, guild)
+                    if view is not None:
+                        render_term(view)
+                        found += 1
+                define_times.append(clock() - started)
+            gc.collect()
+            rss_after, peak = memory_mb()
+            cached = len(service.server_indexes)
+    finally:
+        await fake.stop()
+    return {
+        "since_launch_s": ready_monotonic - float(os.environ.get(LAUNCHED_AT_VARIABLE, "nan")),
+        "rss_ready_mb": rss_ready,
+        "rss_after_mb": rss_after,
+        "peak_rss_mb": peak,
+        "servers_used": len(seen),
+        "indexes_cached": cached,
+        "all": _summary(warm + cold),
+        "cold": _summary(cold),
+        "warm": _summary(warm),
+        "shared_only": _summary(shared_only),
+        "define": _summary(define_times),
+        "defines_found": found,
+        "defines": len(define_times),
+    }
+
+
+def _summary(samples: list[float]) -> list[float]:
+    summary = summarize(samples)
+    return [summary.count, summary.median, summary.p99, summary.worst]
+
+
+def _as_summary(values: list[float]) -> Summary:
+    return Summary(int(values[0]), values[1], values[2], values[3])
+
+
+# ---- the parent: build, run, report ---------------------------------------------------------------
+
+
+def run(mode: Mode, report: Report) -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-servers-run-") as folder:
+        print("  servers: preparing the database (cached after the first run)", flush=True)
+        database = servers_database(Path(folder) / "servers.db")
+        finished = subprocess.run(
+            [sys.executable, "-m", "bench.servers", mode.name, str(database)],
+            env={**os.environ, LAUNCHED_AT_VARIABLE: repr(time.monotonic())},
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=RUN_TIMEOUT_S,
+            check=False,
+        )
+    if finished.returncode != 0:
+        raise RuntimeError(f"the servers benchmark failed:\n{finished.stderr[-3000:]}")
+    figures = json.loads(finished.stdout.strip().splitlines()[-1])
+    size = SHARED_SIZE
+    where = f"{SERVERS:,} servers × {ENTRIES_PER_SERVER} entries"
+    ready = report.add(
+        Row("Servers", f"start to ready, {where} beside the shared glossary", target=f"≤ {READY_TARGET_S:g} s")
+    )
+    ready.by_size[size] = f"{figures['since_launch_s']:.2f} s"
+    ready.met = figures["since_launch_s"] <= READY_TARGET_S
+    memory = report.add(
+        Row("Servers", "RSS after ready / after keystrokes in many servers (peak)", target=f"≤ {RSS_TARGET_MB:g} MB")
+    )
+    memory.by_size[size] = (
+        f"{figures['rss_ready_mb']:.0f} MB / {figures['rss_after_mb']:.0f} MB ({figures['peak_rss_mb']:.0f} MB); "
+        f"{figures['servers_used']:,} servers used, {figures['indexes_cached']:,} indexes kept"
+    )
+    memory.met = max(figures["rss_ready_mb"], figures["rss_after_mb"]) <= RSS_TARGET_MB
+    everything = _as_summary(figures["all"])
+    cold = _as_summary(figures["cold"])
+    shared = _as_summary(figures["shared_only"])
+    completion = report.add(
+        Row(
+            "Servers",
+            "autocomplete in a server (matcher + complete), every keystroke",
+            target=f"p99 ≤ {AUTOCOMPLETE_TARGET_MS:g} ms",
+        )
+    )
+    completion.by_size[size] = f"{everything.ms()} (n={everything.count})"
+    completion.met = everything.p99 * 1000 <= AUTOCOMPLETE_TARGET_MS
+    first = report.add(Row("Servers", "… the first keystroke in a server not used since start (index read and built)"))
+    first.by_size[size] = f"{cold.ms()} (n={cold.count})"
+    ratio = report.add(Row("Servers", "… baseline: the same keystrokes, shared index alone; ratio of medians"))
+    ratio.by_size[size] = f"{shared.ms()}; ×{everything.median / shared.median:.2f}"
+    define_summary = _as_summary(figures["define"])
+    define_row = report.add(
+        Row("Servers", "/define in a server: resolve + read + render", target=f"p99 ≤ {DEFINE_TARGET_MS:g} ms")
+    )
+    define_row.by_size[size] = f"{define_summary.ms()} (n={define_summary.count}, {figures['defines_found']} found)"
+    define_row.met = define_summary.p99 * 1000 <= DEFINE_TARGET_MS
+    print(
+        f"  servers: ready {figures['since_launch_s']:.2f} s, RSS {figures['rss_after_mb']:.0f} MB, "
+        f"autocomplete p99 {format_ms(everything.p99)} (cold p99 {format_ms(cold.p99)}), "
+        f"/define p99 {format_ms(define_summary.p99)}",
+        flush=True,
+    )
+
+
+def main() -> None:
+    mode = config.FULL if sys.argv[1] == "full" else config.QUICK
+    print(json.dumps(asyncio.run(_measure(Path(sys.argv[2]), mode))))
+
+
+if __name__ == "__main__":
+    main()
