@@ -99,3 +99,11 @@ def require_server_editor(actor: Actor) -> int:
         raise CurationRefused(SERVER_ONLY)
     require_editor(actor)
     return actor.guild_id
+
+
+def server_full(count: int, limit: int) -> str:
+    """Why a server's glossary takes no more entries (SERVER_TERMS_LIMIT)."""
+    return (
+        f"This server's glossary holds {count:,} entries, and {limit:,} is the most a server may have. "
+        "Remove some first (or /glossary wipe to start over)."
+    )

@@ -19,7 +19,15 @@ from bot.core.entry import Entry
 from bot.core.index import GlossaryIndex
 from bot.core.render import TermView, quote_user_text
 from bot.core.render_admin import Stats
-from bot.core.scope import Actor, CurationRefused, Scope, check_curate, chosen_scope, require_editor
+from bot.core.scope import (
+    Actor,
+    CurationRefused,
+    Scope,
+    check_curate,
+    chosen_scope,
+    require_editor,
+    server_full,
+)
 from bot.core.scoped import ScopedIndex
 from bot.core.search import SearchPage, SearchQuery
 from bot.services.indexes import DEFAULT_CAPACITY, ServerIndexes
@@ -142,7 +150,8 @@ class GlossaryService:
 
     async def add(self, actor: Actor, entry: Entry, scope: Scope | None) -> ChangeResult:
         guild_id = await self.home_for_new(actor, scope)
-        return self._sync(await self.curation.add(entry, actor.user_id, guild_id=guild_id), guild_id)
+        result = await self.curation.add(entry, actor.user_id, guild_id=guild_id, max_terms=self.server_terms_limit)
+        return self._sync(result, guild_id)
 
     async def edit(self, actor: Actor, target: Target, entry: Entry, *, base: Entry | None) -> ChangeResult:
         await self._checked(actor, target.term_id, target.name)  # rights may have changed while the form was open
@@ -217,10 +226,7 @@ class GlossaryService:
         """Refuse a change that would take the server past SERVER_TERMS_LIMIT entries."""
         count = await self.servers.count_terms(guild_id)
         if count + adding > self.server_terms_limit:
-            raise CurationRefused(
-                f"This server's glossary holds {count:,} entries, and {self.server_terms_limit:,} is the most "
-                "a server may have. Remove some first (or /glossary wipe to start over)."
-            )
+            raise CurationRefused(server_full(count, self.server_terms_limit))
 
     async def wipe(self, guild_id: int) -> int:
         removed = await self.servers.wipe(guild_id)

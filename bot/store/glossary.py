@@ -74,9 +74,9 @@ class GlossaryStore:
             for term_id, text in chunk:
                 aliases[term_id] = (*aliases.get(term_id, ()), text)
         rows: list[tuple[int, str, tuple[str, ...], int]] = []
-        # The shared terms only (servers' entries have their own indexes): through the partial index that
-        # lists them, so a million server entries beside them cost nothing here.
-        shared_sql = "SELECT id, name, lookups FROM terms INDEXED BY terms_shared_by_category WHERE guild_id IS NULL"
+        # The shared terms only (servers' entries have their own indexes), from the partial index that holds
+        # all this reads (migration 0009), so a million server entries beside them cost nothing here.
+        shared_sql = "SELECT id, name, lookups FROM terms INDEXED BY terms_shared_names WHERE guild_id IS NULL"
         async for chunk in self._chunks(shared_sql + " ORDER BY id"):
             rows.extend((term_id, name, aliases.get(term_id, ()), lookups) for term_id, name, lookups in chunk)
         return rows

@@ -28,6 +28,7 @@ from bot.core.entry import Entry
 from bot.core.normalize import lookup_key
 from bot.core.render_admin import Ranked, Stats
 from bot.core.schedule import iso_week_of
+from bot.core.scope import server_full
 from bot.store.db import Database
 
 HISTORY_LIMIT = 10
@@ -190,10 +191,14 @@ class CurationStore:
 
     # ---- changing ---------------------------------------------------------------------------------
 
-    async def add(self, entry: Entry, user_id: int, *, guild_id: int | None = None) -> ChangeResult:
-        """A new term from an editor, shared or `guild_id`'s; refuses names already taken (there) and related
-        terms that do not exist (there or in the shared glossary)."""
+    async def add(
+        self, entry: Entry, user_id: int, *, guild_id: int | None = None, max_terms: int | None = None
+    ) -> ChangeResult:
+        """A new term from an editor, shared or `guild_id`'s; refuses names already taken (there), related
+        terms that do not exist (there or in the shared glossary), and a server's entry past `max_terms`."""
         async with self.database.transaction() as connection:
+            if guild_id is not None and max_terms is not None:
+                await _check_room(connection, guild_id, max_terms)
             writer = _TermWriter(connection, strict=True, guild_id=guild_id)
             term_id = await writer.write(None, entry)
             after = await _read_entry(connection, term_id)
@@ -371,6 +376,13 @@ async def _guild_of(connection: aiosqlite.Connection, term_id: int) -> int | Non
     """The server a term belongs to; None for the shared glossary (or a term that does not exist)."""
     rows = await _fetch_all(connection, "SELECT guild_id FROM terms WHERE id = ?", (term_id,))
     return None if not rows or rows[0][0] is None else int(rows[0][0])
+
+
+async def _check_room(connection: aiosqlite.Connection, guild_id: int, max_terms: int) -> None:
+    """Inside the change's transaction, so two editors adding at once cannot both take the last place."""
+    rows = await _fetch_all(connection, "SELECT count(*) FROM terms WHERE guild_id = ?", (guild_id,))
+    if int(rows[0][0]) >= max_terms:
+        raise EditRefused(server_full(int(rows[0][0]), max_terms))
 
 
 async def _require_entry(connection: aiosqlite.Connection, term_id: int) -> Entry:
