@@ -23,7 +23,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import GlossaryBot
-from bot.cogs.glossary_ui import Confirm, TermModal
+from bot.cogs.glossary_ui import TermModal, ask
 from bot.core.editing import (
     CLEAR_OPTION,
     EntryForm,
@@ -216,17 +216,13 @@ class Glossary(commands.GroupCog, group_name="glossary", group_description="Cura
             )
 
         where = "this server's glossary" if target.guild_id is not None else "the glossary"
-        await interaction.response.send_message(
+        await ask(
+            interaction,
             f"Remove **{name}** from {where}? Its aliases and links go with it; /glossary revert can bring it back.",
-            view=Confirm(
-                interaction,
-                confirm_label="Remove",
-                on_confirm=confirmed,
-                cancelled=f"Kept **{name}**.",
-                timed_out=f"No answer: **{name}** was kept.",
-            ),
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
+            confirm_label="Remove",
+            on_confirm=confirmed,
+            cancelled=f"Kept **{name}**.",
+            timed_out=f"No answer: **{name}** was kept.",
         )
 
     @app_commands.command(name="alias", description="Add another name or abbreviation to a term")
@@ -325,17 +321,13 @@ class Glossary(commands.GroupCog, group_name="glossary", group_description="Cura
             removed = await self.service.wipe(guild_id)
             return f"Wiped this server's glossary: {removed:,} entries removed. The shared glossary is unchanged."
 
-        await interaction.response.send_message(
+        await ask(
+            interaction,
             f"Delete all **{count:,}** entries of this server's own glossary? The shared glossary stays as it is.",
-            view=Confirm(
-                interaction,
-                confirm_label="Wipe",
-                on_confirm=confirmed,
-                cancelled="Nothing was wiped.",
-                timed_out="No answer: nothing was wiped.",
-            ),
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
+            confirm_label="Wipe",
+            on_confirm=confirmed,
+            cancelled="Nothing was wiped.",
+            timed_out="No answer: nothing was wiped.",
         )
 
     @app_commands.command(
@@ -359,19 +351,14 @@ class Glossary(commands.GroupCog, group_name="glossary", group_description="Cura
                 CONTENT_LIMIT,
             )
 
-        await interaction.followup.send(
-            render_import_preview(
-                file.filename, len(pending.entries), pending.preview.summary(), pending.preview.warnings
-            ),
-            view=Confirm(
-                interaction,
-                confirm_label="Import",
-                on_confirm=confirmed,
-                cancelled="Nothing was imported.",
-                timed_out="No answer: nothing was imported.",
-            ),
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
+        preview = pending.preview
+        await ask(
+            interaction,
+            render_import_preview(file.filename, len(pending.entries), preview.summary(), preview.warnings),
+            confirm_label="Import",
+            on_confirm=confirmed,
+            cancelled="Nothing was imported.",
+            timed_out="No answer: nothing was imported.",
         )
 
     @app_commands.command(name="export", description="This server's own glossary as a file (imports back unchanged)")

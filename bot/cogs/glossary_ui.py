@@ -228,3 +228,22 @@ class Confirm(GuardedView):
             await self.owner.edit_original_response(content=self.timed_out, view=None, allowed_mentions=NO_MENTIONS)
         except discord.HTTPException:
             log.info("could not mark the question to %s as timed out", self.owner.user.id)
+
+
+async def ask(
+    interaction: discord.Interaction[discord.Client],
+    question: str,
+    *,
+    confirm_label: str,
+    on_confirm: Answer,
+    cancelled: str,
+    timed_out: str,
+) -> None:
+    """Ask the user a yes/no `question`, privately (as the answer, or after it was deferred)."""
+    view = Confirm(
+        interaction, confirm_label=confirm_label, on_confirm=on_confirm, cancelled=cancelled, timed_out=timed_out
+    )
+    if interaction.response.is_done():
+        await interaction.followup.send(question, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS)
+    else:
+        await interaction.response.send_message(question, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS)
