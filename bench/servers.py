@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from bench import config
 from bench.config import Mode
@@ -149,6 +150,27 @@ def workload(mode: Mode) -> dict[str, list[list[object]]]:
     return {"keystrokes": keystrokes, "defines": defines[: mode.defines]}
 
 
+class Samples:
+    """Wall-clock and CPU seconds per call. CPU time (every thread of the process, so the database thread's
+    part of a first keystroke counts) leaves out the turns other processes take on a shared machine."""
+
+    def __init__(self) -> None:
+        self.wall: list[float] = []
+        self.cpu: list[float] = []
+        self._started = (0.0, 0.0)
+
+    def start(self) -> None:
+        self._started = (time.perf_counter(), time.process_time())
+
+    def stop(self) -> None:
+        wall, cpu = self._started
+        self.wall.append(time.perf_counter() - wall)
+        self.cpu.append(time.process_time() - cpu)
+
+    def figures(self) -> dict[str, list[float]]:
+        return {"wall": _summary(self.wall), "cpu": _summary(self.cpu)}
+
+
 async def _measure(database: Path, work: dict[str, list[list[object]]]) -> dict[str, object]:
     from bot.app import GlossaryBot
     from bot.core.render import render_term
@@ -168,33 +190,8 @@ async def _measure(database: Path, work: dict[str, list[list[object]]]) -> dict[
             gc.collect()
             rss_ready, _ = memory_mb()
             service = bot.service
-            clock = time.perf_counter
-            warm: list[float] = []
-            cold: list[float] = []
-            shared_only: list[float] = []
-            seen: set[int] = set()
-            for guild, text in keystrokes:
-                started = clock()
-                matcher = await service.matcher(guild)
-                matcher.complete(text)
-                elapsed = clock() - started
-                (warm if guild in seen else cold).append(elapsed)
-                seen.add(guild)
-                started = clock()
-                service.shared.complete(text)
-                shared_only.append(clock() - started)
-            define_times: list[float] = []
-            found = 0
-            for guild, text in defines:
-                started = clock()
-                matcher = await service.matcher(guild)
-                resolution = matcher.resolve(text)
-                if resolution.term_id is not None:
-                    view = await service.term_view(resolution.term_id, guild)
-                    if view is not None:
-                        render_term(view)
-                        found += 1
-                define_times.append(clock() - started)
+            typed = await _type(service, keystrokes)
+            looked_up, found = await _look_up(service, defines, render_term)
             gc.collect()
             rss_after, peak = memory_mb()
             cached = len(service.server_indexes)
@@ -205,16 +202,64 @@ async def _measure(database: Path, work: dict[str, list[list[object]]]) -> dict[
         "rss_ready_mb": rss_ready,
         "rss_after_mb": rss_after,
         "peak_rss_mb": peak,
-        "servers_used": len(seen),
+        "servers_used": len({guild for guild, _ in keystrokes}),
         "indexes_cached": cached,
-        "all": _summary(warm + cold),
-        "cold": _summary(cold),
-        "warm": _summary(warm),
-        "shared_only": _summary(shared_only),
-        "define": _summary(define_times),
+        **typed,
+        "define": looked_up.figures(),
         "defines_found": found,
-        "defines": len(define_times),
     }
+
+
+async def _type(service: Any, keystrokes: list[tuple[int, str]]) -> dict[str, dict[str, list[float]]]:
+    """Autocomplete for every keystroke, timed; and the shared index alone on the same text."""
+    every, cold, warm, shared_only, between = Samples(), Samples(), Samples(), Samples(), Samples()
+    seen: set[int] = set()
+    for position, (guild, text) in enumerate(keystrokes):
+        # Which goes first alternates: the first to ask the shared index fills its caches for both.
+        if position % 2:
+            shared_only.start()
+            service.shared.complete(text)
+            shared_only.stop()
+        kind = warm if guild in seen else cold
+        every.start()
+        await service.complete(guild, text)
+        every.stop()
+        kind.wall.append(every.wall[-1])
+        kind.cpu.append(every.cpu[-1])
+        seen.add(guild)
+        if not position % 2:
+            shared_only.start()
+            service.shared.complete(text)
+            shared_only.stop()
+        # Between two interactions the loop runs what is due: here, a server's index to build.
+        between.start()
+        await asyncio.sleep(0)
+        between.stop()
+    return {
+        "all": every.figures(),
+        "cold": cold.figures(),
+        "warm": warm.figures(),
+        "shared_only": shared_only.figures(),
+        "between": between.figures(),
+    }
+
+
+async def _look_up(service: Any, defines: list[tuple[int, str]], render: Any) -> tuple[Samples, int]:
+    """/define's work for each lookup, timed; and how many found an entry."""
+    define = Samples()
+    found = 0
+    for guild, text in defines:
+        define.start()
+        matcher = await service.matcher(guild)
+        resolution = matcher.resolve(text)
+        if resolution.term_id is not None:
+            view = await service.term_view(resolution.term_id, guild)
+            if view is not None:
+                render(view)
+                found += 1
+        define.stop()
+        await asyncio.sleep(0)
+    return define, found
 
 
 def _summary(samples: list[float]) -> list[float]:
@@ -224,6 +269,12 @@ def _summary(samples: list[float]) -> list[float]:
 
 def _as_summary(values: list[float]) -> Summary:
     return Summary(int(values[0]), values[1], values[2], values[3])
+
+
+def _timed(figures: dict[str, list[float]]) -> tuple[Summary, str]:
+    """The wall-clock summary, and how it reads with the CPU figures beside it."""
+    wall, cpu = _as_summary(figures["wall"]), _as_summary(figures["cpu"])
+    return wall, f"{wall.ms()}; CPU {cpu.ms()} (n={wall.count})"
 
 
 # ---- the parent: build, run, report ---------------------------------------------------------------
@@ -262,31 +313,42 @@ def run(mode: Mode, report: Report) -> None:
         f"{figures['servers_used']:,} servers used, {figures['indexes_cached']:,} indexes kept"
     )
     memory.met = max(figures["rss_ready_mb"], figures["rss_after_mb"]) <= RSS_TARGET_MB
-    everything = _as_summary(figures["all"])
-    cold = _as_summary(figures["cold"])
-    shared = _as_summary(figures["shared_only"])
+    everything, shown = _timed(figures["all"])
     completion = report.add(
         Row(
             "Servers",
-            "autocomplete in a server (matcher + complete), every keystroke",
+            "autocomplete in a server (GlossaryService.complete), every keystroke",
             target=f"p99 ≤ {AUTOCOMPLETE_TARGET_MS:g} ms",
         )
     )
-    completion.by_size[size] = f"{everything.ms()} (n={everything.count})"
+    completion.by_size[size] = shown
     completion.met = everything.p99 * 1000 <= AUTOCOMPLETE_TARGET_MS
-    first = report.add(Row("Servers", "… the first keystroke in a server not used since start (index read and built)"))
-    first.by_size[size] = f"{cold.ms()} (n={cold.count})"
-    warm = _as_summary(figures["warm"])
+    cold, shown = _timed(figures["cold"])
+    first = report.add(
+        Row("Servers", "… the first keystroke in a server not used since start (its index is not built yet)")
+    )
+    first.by_size[size] = shown
+    _, shown = _timed(figures["warm"])
     later = report.add(Row("Servers", "… the keystrokes in a server whose index is in memory"))
-    later.by_size[size] = f"{warm.ms()} (n={warm.count})"
+    later.by_size[size] = shown
+    _, shown = _timed(figures["between"])
+    between = report.add(Row("Servers", "… between keystrokes: the loop's other work (servers' indexes being built)"))
+    between.by_size[size] = shown
+    shared, shown = _timed(figures["shared_only"])
     ratio = report.add(Row("Servers", "… baseline: the same keystrokes, shared index alone; ratio of medians"))
-    ratio.by_size[size] = f"{shared.ms()}; ×{everything.median / shared.median:.2f}"
-    define_summary = _as_summary(figures["define"])
+    ratio.by_size[size] = f"{shown}; ×{everything.median / shared.median:.2f}"
+    define_summary, shown = _timed(figures["define"])
     define_row = report.add(
         Row("Servers", "/define in a server: resolve + read + render", target=f"p99 ≤ {DEFINE_TARGET_MS:g} ms")
     )
-    define_row.by_size[size] = f"{define_summary.ms()} (n={define_summary.count}, {figures['defines_found']} found)"
+    define_row.by_size[size] = f"{shown}, {figures['defines_found']} found"
     define_row.met = define_summary.p99 * 1000 <= DEFINE_TARGET_MS
+    report.notes.append(
+        "Servers: wall-clock times on a shared machine include other processes' turns; the CPU time beside them "
+        "(all of the bot process's threads) is the bot's own work. The first keystroke in a server not used yet is "
+        "answered from a range read of its names in SQLite; its index is built right after (a task of its own, "
+        "timed wherever it runs: in the keystrokes and lookups that follow)."
+    )
     print(
         f"  servers: ready {figures['since_launch_s']:.2f} s, RSS {figures['rss_after_mb']:.0f} MB, "
         f"autocomplete p99 {format_ms(everything.p99)} (cold p99 {format_ms(cold.p99)}), "

@@ -134,6 +134,7 @@ class GlossaryBot(commands.Bot):
             await asyncio.wait(leftovers, timeout=LEFTOVER_WAIT_SECONDS)
         if hasattr(self, "database"):
             await self.lookups.close()
+            self.service.close()
             await self.database.close()
 
     # ---- stopping ---------------------------------------------------------------------------------

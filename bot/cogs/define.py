@@ -64,8 +64,8 @@ class Define(commands.Cog):
     async def define_term_autocomplete(
         self, interaction: discord.Interaction[discord.Client], current: str
     ) -> list[app_commands.Choice[str]]:
-        matcher = await self.bot.service.matcher(interaction.guild_id)
-        return [app_commands.Choice(name=choice.label, value=choice.name) for choice in matcher.complete(current)]
+        choices = await self.bot.service.complete(interaction.guild_id, current)
+        return [app_commands.Choice(name=choice.label, value=choice.name) for choice in choices]
 
 
 async def setup(bot: GlossaryBot) -> None:

@@ -125,8 +125,8 @@ class Glossary(commands.GroupCog, group_name="glossary", group_description="Cura
     async def complete_term(
         self, interaction: discord.Interaction[discord.Client], current: str
     ) -> list[app_commands.Choice[str]]:
-        matcher = await self.service.matcher(interaction.guild_id)
-        return [app_commands.Choice(name=c.label, value=c.name) for c in matcher.complete(current)]
+        choices = await self.service.complete(interaction.guild_id, current)
+        return [app_commands.Choice(name=choice.label, value=choice.name) for choice in choices]
 
     async def complete_category(
         self, interaction: discord.Interaction[discord.Client], current: str

@@ -9,12 +9,16 @@ entry, which carries a button to the shared one (see `shadowed`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from bot.core.index import MAX_CHOICES, MAX_SUGGESTIONS, Choice, GlossaryIndex, Resolution
+from bot.core.index import MAX_CHOICE_CHARS, MAX_CHOICES, MAX_SUGGESTIONS, Choice, GlossaryIndex, Resolution, Tier
 
 CLEAR_KINDS = ("exact", "alias")
 """Resolutions that name a term outright, rather than guess one."""
+MAX_REMEMBERED = 4096
+"""Shared entries whose visibility here is remembered (each answer offers up to 25): enough for a busy
+server's usual lookups, and a bounded memory however many it makes."""
 
 
 class ScopedIndex:
@@ -23,6 +27,13 @@ class ScopedIndex:
     def __init__(self, shared: GlossaryIndex, server: GlossaryIndex) -> None:
         self.shared = shared
         self.server = server
+        self._visible: dict[int, bool] = {}
+        """Whether a shared entry is reachable by its name here: normalising its name for each choice of
+        each keystroke cost as much as the server's own matching."""
+
+    def changed(self) -> None:
+        """The server's names changed: what they hide must be worked out again."""
+        self._visible.clear()
 
     def __len__(self) -> int:
         return len(self.shared) + len(self.server)
@@ -54,8 +65,14 @@ class ScopedIndex:
 
     def _visible_shared(self, term_id: int) -> bool:
         """Whether a shared entry can be reached by its name here (no server entry holds that name)."""
-        name = self.shared.name_of(term_id)
-        return name is not None and self.server.term_for(name) is None
+        visible = self._visible.get(term_id)
+        if visible is None:
+            name = self.shared.name_of(term_id)
+            visible = name is not None and self.server.term_for(name) is None
+            if len(self._visible) >= MAX_REMEMBERED:
+                self._visible.clear()
+            self._visible[term_id] = visible
+        return visible
 
     def complete(self, text: str, limit: int = MAX_CHOICES) -> list[Choice]:
         """Both indexes' choices, best tier first; on a tie the server's first; shadowed shared ones left out."""
@@ -96,3 +113,41 @@ def merge_choices(own: list[Choice], shared: list[Choice], limit: int = MAX_CHOI
 
 def _first_distinct(term_ids: Iterable[int], limit: int) -> tuple[int, ...]:
     return tuple(dict.fromkeys(term_ids))[:limit]
+
+
+@dataclass(frozen=True, slots=True)
+class NameHit:
+    """A server's name or alias whose key starts with what was typed, as the store finds it by its key."""
+
+    term_id: int
+    key: str
+    text: str
+    is_alias: bool
+    name: str
+    """The term's display name."""
+
+
+def first_keystroke(shared: GlossaryIndex, hits: Sequence[NameHit], text: str, key: str) -> list[Choice]:
+    """Choices for a keystroke in a server whose index is not built yet: its names that start with what was
+    typed (`hits`, most looked-up first) over the shared glossary's choices. Typos and inner words wait for
+    the index, which is built right after this answer."""
+    exact = [hit for hit in hits if hit.key == key]
+    names = [hit for hit in hits if hit.key != key and not hit.is_alias]
+    aliases = sorted((hit for hit in hits if hit.key != key and hit.is_alias), key=lambda hit: len(hit.key))
+    own = [
+        *(_hit_choice(hit, Tier.EXACT) for hit in exact),
+        *(_hit_choice(hit, Tier.PREFIX) for hit in names),
+        *(_hit_choice(hit, Tier.ALIAS) for hit in aliases),
+    ]
+    taken = {hit.name.casefold() for hit in hits}
+    shared_choices = [choice for choice in shared.complete(text) if choice.name.casefold() not in taken]
+    return merge_choices(own, shared_choices)
+
+
+def _hit_choice(hit: NameHit, tier: Tier) -> Choice:
+    label = f"{hit.name} ({hit.text})" if hit.is_alias else hit.name
+    return Choice(hit.term_id, _fit(hit.name), _fit(label), tier)
+
+
+def _fit(text: str) -> str:
+    return text if len(text) <= MAX_CHOICE_CHARS else text[: MAX_CHOICE_CHARS - 1] + "…"

@@ -16,7 +16,8 @@ from datetime import datetime
 
 from bot.core.editing import Change, EditRefused
 from bot.core.entry import Entry
-from bot.core.index import GlossaryIndex
+from bot.core.index import MAX_CHOICES, Choice, GlossaryIndex
+from bot.core.normalize import lookup_key
 from bot.core.render import TermView, quote_user_text
 from bot.core.render_admin import Stats
 from bot.core.scope import (
@@ -28,7 +29,7 @@ from bot.core.scope import (
     require_editor,
     server_full,
 )
-from bot.core.scoped import ScopedIndex
+from bot.core.scoped import ScopedIndex, first_keystroke
 from bot.core.search import SearchPage, SearchQuery
 from bot.services.indexes import DEFAULT_CAPACITY, ServerIndexes
 from bot.store.db import Database
@@ -71,8 +72,11 @@ class GlossaryService:
         self.servers = ServerStore(database)
         self.shared = GlossaryIndex()
         """The shared glossary's names; `GlossaryBot.reload_index` builds it."""
-        self.server_indexes = ServerIndexes(self.servers.index_rows, server_index_capacity)
+        self.server_indexes = ServerIndexes(self.servers.index_rows, lambda: self.shared, server_index_capacity)
         self.server_terms_limit = server_terms_limit
+
+    def close(self) -> None:
+        self.servers.close()
 
     def replace_shared(self, index: GlossaryIndex) -> None:
         """A freshly built shared index (at start, or after another process changed the database): the
@@ -84,8 +88,20 @@ class GlossaryService:
 
     async def matcher(self, guild_id: int | None) -> Matcher:
         """The names /define, autocomplete and Explain terms match in a server (or a DM: None)."""
-        server = await self.server_indexes.get(guild_id) if guild_id is not None else None
-        return self.shared if server is None else ScopedIndex(self.shared, server)
+        scoped = await self.server_indexes.get(guild_id) if guild_id is not None else None
+        return self.shared if scoped is None else scoped
+
+    async def complete(self, guild_id: int | None, text: str) -> list[Choice]:
+        """Autocomplete where it is asked. The first keystroke in a server whose index is not in memory is
+        answered from its names' keys in the database (one range read, no index to build), and its index
+        is built right after, for the keystrokes that follow: building it first would make that keystroke
+        the slowest of all."""
+        if guild_id is None or self.server_indexes.known(guild_id):
+            return (await self.matcher(guild_id)).complete(text)
+        self.server_indexes.prepare(guild_id)
+        key = lookup_key(text)
+        hits = await self.servers.names_starting_with(guild_id, key, MAX_CHOICES)
+        return first_keystroke(self.shared, hits, text, key)
 
     async def term_view(self, term_id: int, guild_id: int | None) -> TermView | None:
         """The entry as shown in `guild_id`; None if it is gone or not visible there. A server's entry that
@@ -101,8 +117,8 @@ class GlossaryService:
 
     def record_popularity(self, term_id: int, guild_id: int | None) -> None:
         """A lookup raises the term in autocomplete, in whichever index holds it."""
-        server = self.server_indexes.cached(guild_id) if guild_id is not None else None
-        (server if server is not None and term_id in server else self.shared).record_lookup(term_id)
+        scoped = self.server_indexes.cached(guild_id) if guild_id is not None else None
+        (scoped or self.shared).record_lookup(term_id)
 
     async def search(self, query: SearchQuery, page: int, guild_id: int | None) -> SearchPage:
         return await self.search_store.search(query, page, guild_id=guild_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.index import Choice, GlossaryIndex, Tier
-from bot.core.scoped import ScopedIndex, merge_choices
+from bot.core.scoped import NameHit, ScopedIndex, first_keystroke, merge_choices
 
 SHARED = GlossaryIndex.build(
     [
@@ -62,3 +62,19 @@ def test_lookups_raise_the_term_in_its_own_index() -> None:
     index.record_lookup(3)
     assert 102 in index and 3 in index and 999 not in index
     assert len(index) == 5
+
+
+def test_a_first_keystroke_offers_the_servers_names_by_key_over_the_shared_ones() -> None:
+    hits = [
+        NameHit(101, "llm", "LLM", False, "LLM"),
+        NameHit(102, "llmops", "LLMOps", True, "Quokka Protocol"),
+        NameHit(103, "llmbench", "LLM Bench", False, "LLM Bench"),
+    ]
+    choices = first_keystroke(SHARED, hits, "LLM", "llm")
+    assert [(choice.term_id, choice.label) for choice in choices[:3]] == [
+        (101, "LLM"),
+        (1, "Large Language Model (LLM)"),
+        (103, "LLM Bench"),
+    ]
+    assert (102, "Quokka Protocol (LLMOps)") in [(choice.term_id, choice.label) for choice in choices]
+    assert [choice.term_id for choice in first_keystroke(SHARED, [], "trans", "trans")] == [2]

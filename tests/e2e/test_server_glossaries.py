@@ -171,6 +171,9 @@ async def test_a_server_entry_shadows_the_shared_one_with_a_button_to_it(two_ser
     await rig.restart()
     again = await rig.fake.click(first, button["custom_id"], user_id=MEMBER_ID)
     assert again.embeds[0]["title"] == SHARED_LLM
+    # The first keystroke after the restart, before this server's index is built, finds its entries too.
+    first_keystroke = await rig.fake.autocomplete("define", {"term": "LL"}, **here())
+    assert choice_names(first_keystroke)[0] == "LLM" and SHARED_LLM in choice_names(first_keystroke)
     assert title(await define(rig, "LLM", here())) == "LLM"
     assert title(await define(rig, "Quokka Protocol", elsewhere())) is None
 

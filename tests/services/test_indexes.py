@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from bot.core.index import GlossaryIndex
 from bot.services.indexes import ServerIndexes
 from bot.store.servers import IndexRow
 
@@ -26,15 +27,15 @@ class Rows:
 
 async def test_an_index_is_read_once_and_a_server_without_entries_has_none() -> None:
     rows = Rows()
-    indexes = ServerIndexes(rows)
+    indexes = ServerIndexes(rows, GlossaryIndex)
     first = await indexes.get(1)
-    assert first is not None and first.term_for("qp") == 10
+    assert first is not None and first.server.term_for("qp") == 10
     assert await indexes.get(1) is first and rows.reads == 1
     assert await indexes.get(2) is None and await indexes.get(2) is None and rows.reads == 2
 
 
 async def test_writes_keep_a_cached_index_current() -> None:
-    indexes = ServerIndexes(Rows())
+    indexes = ServerIndexes(Rows(), GlossaryIndex)
     await indexes.get(2)
     indexes.upsert(2, 20, "Wombat", ())
     index = await indexes.get(2)
@@ -48,7 +49,7 @@ async def test_writes_keep_a_cached_index_current() -> None:
 async def test_the_least_recently_used_server_goes_first() -> None:
     rows = Rows()
     rows.by_guild = {guild: [(guild * 10, f"Term {guild}", (), 0)] for guild in range(1, 5)}
-    indexes = ServerIndexes(rows, capacity=2)
+    indexes = ServerIndexes(rows, GlossaryIndex, capacity=2)
     await indexes.get(1)
     await indexes.get(2)
     await indexes.get(1)
@@ -59,7 +60,7 @@ async def test_the_least_recently_used_server_goes_first() -> None:
 async def test_a_write_during_a_read_makes_the_read_start_again_and_callers_share_it() -> None:
     rows = Rows()
     rows.gate = asyncio.Event()
-    indexes = ServerIndexes(rows)
+    indexes = ServerIndexes(rows, GlossaryIndex)
     first = asyncio.create_task(indexes.get(1))
     second = asyncio.create_task(indexes.get(1))
     await asyncio.sleep(0)

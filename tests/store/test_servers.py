@@ -107,3 +107,17 @@ async def test_wipe_removes_one_servers_entries_and_the_history_can_bring_one_ba
     assert await glossary.count_terms() == 1
     with pytest.raises(EditRefused, match="already been removed"):  # the add of a wiped entry: nothing to undo
         await curation.revert(added.change_id, EDITOR)
+
+
+async def test_a_servers_names_are_found_by_the_start_of_their_key(curation: CurationStore) -> None:
+    await curation.add(Entry("Quokka Rule", "Example.", aliases=("QR",)), EDITOR, guild_id=GUILD)
+    await curation.add(Entry("Quokka Hour", "Example."), EDITOR, guild_id=OTHER)
+    servers = ServerStore(curation.database)
+    try:
+        assert [hit.text for hit in await servers.names_starting_with(GUILD, "q", 25)] == ["QR", "Quokka Rule"]
+        assert [hit.name for hit in await servers.names_starting_with(GUILD, "quokkar", 25)] == ["Quokka Rule"]
+        assert await servers.names_starting_with(GUILD, "llm", 25) == []
+        [row] = await servers.index_rows(GUILD)
+        assert row[1:3] == ("Quokka Rule", ("QR",))
+    finally:
+        servers.close()
