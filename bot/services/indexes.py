@@ -10,6 +10,7 @@ remembers what the server's names hide there.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
@@ -19,6 +20,8 @@ from bot.store.servers import IndexRow
 
 DEFAULT_CAPACITY = 1000
 """Servers whose index stays in memory: ~55 kB each at 100 entries, so ~55 MB when all are full."""
+
+log = logging.getLogger(__name__)
 
 RowLoader = Callable[[int], Awaitable[list[IndexRow]]]
 
@@ -60,7 +63,13 @@ class ServerIndexes:
         if guild_id not in self._cache and guild_id not in self._loading:
             task = asyncio.get_running_loop().create_task(self.get(guild_id), name=f"server-index-{guild_id}")
             self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(self._prepared)
+
+    def _prepared(self, task: asyncio.Task[ScopedIndex | None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # Nobody waits for this load: say why it failed; the next keystroke there tries again.
+            log.warning("building a server's index failed", exc_info=task.exception())
 
     async def get(self, guild_id: int) -> ScopedIndex | None:
         """The server's view, loaded if needed; None if the server has no entries."""
