@@ -22,6 +22,7 @@ from bot.core.schedule import InvalidWeek, parse_week
 from bot.core.words import plural
 from bot.importers import ImportFailed, read_glossary, write_own_format
 from bot.services.pulse import PulseService
+from bot.services.pulse_sheet import SheetSync
 from bot.startup import open_database, seed_entries
 from bot.store.backup import BackupRefused, backup_database
 from bot.store.db import Database, lasting_problem, unavailable_reason
@@ -296,6 +297,8 @@ async def pulse_chore(settings: Settings, arguments: argparse.Namespace, _seed: 
 
 async def fetch_sheet(service: PulseService) -> int:
     assert service.sheet is not None, "checked before opening the database"
+    # The outcome is printed below: the service's log line would say the same thing twice.
+    logging.getLogger(SheetSync.__module__).setLevel(logging.ERROR)
     outcome = await service.sheet.fetch_once()
     if not outcome.ok:
         print(f"Fetch failed, nothing was changed: {outcome.message}", file=sys.stderr)

@@ -200,7 +200,7 @@ def _records_json(text: str) -> tuple[list[tuple[str, Any]], list[str]]:
 def _records_csv(text: str) -> tuple[list[tuple[str, Any]], list[str]]:
     reader = csv.DictReader(io.StringIO(text))
     try:
-        header = [name.strip() for name in reader.fieldnames or []]
+        header = [name.strip().lower() for name in reader.fieldnames or []]
     except csv.Error as error:  # the header row itself is malformed
         return [], [f"line {reader.line_num}: {error}"]
     if not header:
@@ -214,8 +214,11 @@ def _records_csv(text: str) -> tuple[list[tuple[str, Any]], list[str]]:
     records: list[tuple[str, Any]] = []
     try:
         for row in reader:
-            if None in row:
+            extra = row.pop(None, None)
+            if extra and any(str(value).strip() for value in extra):
                 return records, [f"line {reader.line_num}: more values than header columns"]
+            if not any(value and value.strip() for value in row.values()):
+                continue  # a blank row: spreadsheets publish their empty rows as ",,,,,"
             records.append((f"line {reader.line_num}", {k: v for k, v in row.items() if v not in (None, "")}))
     except csv.Error as error:
         return records, [f"line {reader.line_num}: {error}"]

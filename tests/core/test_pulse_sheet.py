@@ -82,3 +82,19 @@ def test_a_week_without_room_beside_the_hand_points_fails_the_whole_sheet() -> N
     stored = [hand_point("2026-W48", rank) for rank in range(1, 11)]
     with pytest.raises(PulseFileError, match="2026-W48 has no free rank left"):
         plan_sheet([sheet_point("2026-W48", 1), sheet_point("2026-W49", 1)], stored, posted_weeks=set())
+
+
+def test_a_published_google_sheet_with_blank_rows_and_capitalised_headers_is_read() -> None:
+    body = (
+        b"Week,Figure,Headline,Detail,Source_URL,Rank,,\r\n"
+        b"2026-W48,Example,Example headline,,https://example.org/a,1,,\r\n"
+        b",,,,,,,\r\n"
+        b"  , ,,,,,,\r\n"
+    )
+    [point] = parse_sheet(body)
+    assert (point.week, point.headline, point.source_url, point.rank) == (
+        "2026-W48",
+        "Example headline",
+        "https://example.org/a",
+        1,
+    )
