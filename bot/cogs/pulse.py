@@ -8,6 +8,7 @@ in bot/cogs/pulse_sender.py.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import datetime, timedelta
 
@@ -31,12 +32,15 @@ from bot.errors import NO_MENTIONS, UserFacingError
 from bot.services.pulse import PulseService
 from bot.services.pulse_delivery import DeliveryLoop
 from bot.services.pulse_reminder import EditorsReminder
+from bot.sheet_fetch import FETCH_TIMEOUT_S
 from bot.store.pulse import PulseStore
 from bot.ui import send_reply
 
 log = logging.getLogger(__name__)
 
 UNLOAD_WAIT_SECONDS = 5.0
+FIRST_FETCH_WAIT_SECONDS = FETCH_TIMEOUT_S + 5
+"""How long the first delivery round waits for the sheet's fetch at start (the fetch gives up after 10 s)."""
 """How long unloading waits for the delivery loop and the sheet's to unwind after cancelling them."""
 REQUIRED_CHANNEL_PERMISSIONS = {
     "view_channel": "View Channel",
@@ -118,6 +122,11 @@ class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly
 
     async def _delivery_loop(self) -> None:
         await self.bot.wait_until_ready()
+        if self.service.sheet is not None:
+            # A post due right at start goes out with the sheet as it is now, not as it was at the last stop.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(FIRST_FETCH_WAIT_SECONDS):
+                    await self.service.sheet.first_attempt.wait()
         await self.delivery.run(self.bot.is_closed)
 
     def wake(self) -> None:

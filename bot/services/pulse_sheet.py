@@ -43,6 +43,8 @@ class SheetSync:
         self.poll_interval = poll_interval
         self.clock = clock
         self.fetch = fetch
+        self.first_attempt = asyncio.Event()
+        """Set once the fetch at start has ended, well or not: the first delivery round waits for it."""
 
     async def fetch_once(self) -> FetchOutcome:
         """Fetch and apply the sheet, all or nothing; never raises for the sheet's or the network's faults."""
@@ -90,4 +92,5 @@ class SheetSync:
                     log.warning("pulse sheet: not fetched: %s; trying again later", reason)
                 else:
                     log.exception("pulse sheet: the fetch failed unexpectedly; trying again later")
+            self.first_attempt.set()
             await asyncio.sleep(retry_delay(failures, self.poll_interval).total_seconds())

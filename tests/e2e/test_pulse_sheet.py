@@ -210,3 +210,21 @@ async def test_cli_fetch_says_what_is_wrong_without_a_traceback(
     err = capsys.readouterr().err
     assert err.strip() == "Fetch failed, nothing was changed: the server answered HTTP 404 Not Found"
     assert len(await pulse_cog(rig).store.points_for(WEEK)) == 3
+
+
+async def test_a_post_due_at_start_waits_for_the_fetch_at_start(
+    rig: Rig, tmp_path: Path, sheet_server: SheetServer
+) -> None:
+    await start_with_sheet(rig, tmp_path, sheet_server)
+    await subscribe(rig)
+    await rig.stop()
+    sheet_server.body = CHANGED_SHEET  # edited while the bot was down
+    sheet_server.delay = 1.0  # slower than the connection to Discord
+    rig.clock.now = FRIDAY_9_UTC
+    await rig.start()
+    await rig.fake.wait_until(lambda: len(pulse_posts(rig.fake, CHANNEL_ID)) == 1, what="the Friday post")
+    [post] = pulse_posts(rig.fake, CHANNEL_ID)
+    assert [field["name"] for field in post["embeds"][0]["fields"]] == [
+        "1. Example 1 — Example changed headline one",
+        "2. Example 2 — Example changed headline two",
+    ]
