@@ -7,12 +7,12 @@ import logging
 import time
 from pathlib import Path
 
-from bench import autocomplete, define, e2e, servers, start
+from bench import autocomplete, define, e2e, quality, servers, start
 from bench.config import FULL, QUICK
 from bench.report import Report
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
-AREAS = ("autocomplete", "define", "start", "servers", "e2e")
+AREAS = ("autocomplete", "define", "quality", "start", "servers", "e2e")
 
 
 def main() -> None:
@@ -29,6 +29,8 @@ def main() -> None:
     indexes = autocomplete.run(mode, report) if "autocomplete" in areas or "define" in areas else {}
     if "define" in areas:
         define.run(mode, report, indexes)
+    if "quality" in areas:
+        quality.run(report, verbose=arguments.only is not None)
     if "start" in areas:
         start.run(mode, report)
     if "servers" in areas:

@@ -33,9 +33,9 @@ from operator import itemgetter
 from typing import Literal
 
 from rapidfuzz import process
-from rapidfuzz.distance import OSA, LCSseq
+from rapidfuzz.distance import OSA, Indel, LCSseq
 
-from bot.core.normalize import MAX_QUERY_CHARS, lookup_key, tokens
+from bot.core.normalize import MAX_QUERY_CHARS, further_keys, lookup_key, tokens, typed_key
 
 MAX_CHOICES = 25
 """Discord shows at most 25 autocomplete choices."""
@@ -44,10 +44,50 @@ MAX_CHOICE_CHARS = 100
 MAX_SUGGESTIONS = 5
 """How many "Did you mean" buttons a miss offers."""
 MIN_FUZZY_KEY_CHARS = 4
+MIN_SHARED_WORD_CHARS = 3
+"""Shorter words ("ai", "of") are shared by too many names to make a suggestion meaningful."""
+STOP_WORDS = frozenset(
+    {
+        "the",
+        "and",
+        "for",
+        "with",
+        "from",
+        "into",
+        "what",
+        "how",
+        "why",
+        "who",
+        "which",
+        "when",
+        "where",
+        "that",
+        "this",
+        "are",
+        "was",
+        "were",
+        "you",
+        "your",
+        "our",
+        "its",
+        "not",
+        "but",
+        "can",
+        "does",
+        "about",
+        "over",
+        "under",
+    }
+)
+"""Words a miss's suggestions never rest on: they say nothing about what the person is looking for."""
 """Below this, every short key is "one edit away": fuzzy matching would be noise."""
 PREFIX_SCAN_LIMIT = 256
 """A prefix range with more keys than this is ranked from a cached answer rather than scanned per keystroke:
 ranking 256 keys takes a fraction of a millisecond, and larger ranges are few (at most n/256 per length)."""
+LIKENESS_MARGIN = 0.05
+"""Two terms as many typos from the query: the one this much more alike (`_likeness`) is clearly ahead."""
+LIKENESS_SCALE = 1000
+"""Likeness is ranked in thousandths, so equally alike keys keep their order by popularity."""
 FUZZY_CANDIDATES = 60
 """At most this many near prefixes (the closest first) are turned into terms; more only costs time."""
 DIRECT_MATCH_KEYS = {1: 8, 2: 1024}
@@ -73,7 +113,7 @@ at 100,000 terms) are not used: comparing with every one of them would cost more
 BRANCH_CACHE_DEPTH = 3
 """Prefixes this short have dozens of branches each, and every typo walk visits them: list them once."""
 ONE_EDIT_FROM_CHARS = 4
-TWO_EDITS_FROM_CHARS = 8
+TWO_EDITS_FROM_CHARS = 6
 TYPO_DENSE_PREFIX = 4
 """The typo walk finds one typo anywhere but not two within these first letters: near the start every prefix
 is two edits from most others, and the walk would branch into much of the glossary (tens of milliseconds at
@@ -113,11 +153,16 @@ class Choice:
 
 @dataclass(frozen=True, slots=True)
 class Resolution:
-    kind: Literal["exact", "alias", "fuzzy", "miss"]
+    kind: Literal["exact", "alias", "fuzzy", "senses", "miss"]
     term_id: int | None
+    """The one term meant; None for a miss, and for senses (the person picks one)."""
     matched: str
     """The name or alias that matched (for "Showing results for …"), or the normalised query on a miss."""
     suggestions: tuple[int, ...] = ()
+    """On a miss, the terms to offer instead, best first."""
+    senses: tuple[int, ...] = ()
+    """The terms a base name shared by several names means ("bias" for "bias (math)" and
+    "bias (ethics/fairness)"), in the order to offer them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +203,10 @@ class GlossaryIndex:
         """The text of every alias, by key (a name's text is its term's display name)."""
         self._keys_of: dict[int, tuple[str, ...]] = {}
         """Each term's keys: its name's first (unless another term held it), then its aliases'."""
+        self._derived: dict[str, list[int]] = {}
+        """The terms of each further key (`further_keys`: "falsepositive" and "fp" of "false positive (FP)"):
+        several names may share one (senses), and a name or alias that is the same key wins over all of them."""
+        self._derived_of: dict[int, tuple[str, ...]] = {}
         self._display: dict[int, str] = {}
         self._popularity: dict[int, int] = {}
         self._sorted_keys: list[str] = []
@@ -181,8 +230,10 @@ class GlossaryIndex:
         words: list[tuple[str, int, str, int]] = []
         for term_id, name, aliases, lookups in terms:
             words += index._register(term_id, name, aliases, lookups)
-        index._sorted_keys = sorted(index._by_key)
-        index._key_terms = [index._by_key[key] for key in index._sorted_keys]
+        pairs = [*index._by_key.items(), *((key, term) for key, terms in index._derived.items() for term in terms)]
+        pairs.sort()
+        index._sorted_keys = [key for key, _ in pairs]
+        index._key_terms = [term_id for _, term_id in pairs]
         words.sort(key=itemgetter(0))  # by suffix alone: comparing whole tuples took a third of the build
         index._word_keys = [key for _, _, key, _ in words]
         index._word_starts = [start for _, _, _, start in words]
@@ -199,8 +250,10 @@ class GlossaryIndex:
         words = self._register(term_id, name, aliases, popularity)
         # One edit changes a handful of keys: insert them where they belong instead of sorting everything
         # again, which at 100,000 terms would hold the event loop for a noticeable fraction of a second.
-        for key in self._keys_of[term_id]:
+        for key in self._all_keys(term_id):
             at = bisect.bisect_left(self._sorted_keys, key)
+            while at < len(self._sorted_keys) and self._sorted_keys[at] == key and self._key_terms[at] < term_id:
+                at += 1  # keys several terms share are in term order, as `build` sorts them
             self._sorted_keys.insert(at, key)
             self._key_terms.insert(at, term_id)
         for suffix, _, key, start in words:
@@ -213,8 +266,10 @@ class GlossaryIndex:
     def remove(self, term_id: int) -> None:
         if term_id not in self._display:
             return
-        for key in self._keys_of[term_id]:
+        for key in self._all_keys(term_id):
             at = bisect.bisect_left(self._sorted_keys, key)
+            while self._key_terms[at] != term_id:  # a parenthetical key can be several terms'
+                at += 1
             del self._sorted_keys[at], self._key_terms[at]
         for suffix, _ in self._suffixes_of(term_id):
             at = self._word_position(suffix)
@@ -224,6 +279,11 @@ class GlossaryIndex:
         for key in self._keys_of.pop(term_id):
             del self._by_key[key]
             self._alias_text.pop(key, None)
+        for key in self._derived_of.pop(term_id):
+            owners = self._derived[key]
+            owners.remove(term_id)
+            if not owners:
+                del self._derived[key]
         del self._display[term_id], self._popularity[term_id]
         self._forget_rankings()
 
@@ -232,7 +292,7 @@ class GlossaryIndex:
             return
         self._popularity[term_id] += 1
         # The cached rankings of every range holding this term may now be out of order: repair just those.
-        for key in self._keys_of[term_id]:
+        for key in self._all_keys(term_id):
             for length in range(len(key) + 1):
                 self._promote(self._popular_prefix_cache.get(key[:length]), term_id)
         if self._popular_word_cache:
@@ -291,7 +351,15 @@ class GlossaryIndex:
                 self._alias_text[key] = alias
                 keys.append(key)
         self._keys_of[term_id] = tuple(keys)
+        derived = [key for key in further_keys(name) if key not in keys]
+        for key in derived:
+            self._derived.setdefault(key, []).append(term_id)
+        self._derived_of[term_id] = tuple(derived)
         return words
+
+    def _all_keys(self, term_id: int) -> tuple[str, ...]:
+        """Every key the term has in the sorted arrays: its name's and aliases', then its parenthetical ones."""
+        return self._keys_of[term_id] + self._derived_of[term_id]
 
     def _entry(self, key: str) -> _Name | None:
         term_id = self._by_key.get(key)
@@ -299,6 +367,19 @@ class GlossaryIndex:
             return None
         alias = self._alias_text.get(key)
         return _Name(key, term_id, self._display[term_id] if alias is None else alias, alias is not None)
+
+    def _entry_at(self, key: str, term_id: int) -> _Name:
+        """The name, alias or parenthetical key `key` of `term_id` (a pair of the sorted arrays)."""
+        alias = self._alias_text.get(key) if self._by_key.get(key) == term_id else None
+        return _Name(key, term_id, self._display[term_id] if alias is None else alias, alias is not None)
+
+    def _owners(self, key: str) -> tuple[int, ...]:
+        """The terms a whole key means: the one it names or aliases, else all it is a parenthetical key of."""
+        term_id = self._by_key.get(key)
+        return (term_id,) if term_id is not None else tuple(self._derived.get(key, ()))
+
+    def _is_key(self, key: str) -> bool:
+        return key in self._by_key or key in self._derived
 
     def _forget_rankings(self) -> None:
         self._popular_prefix_cache.clear()
@@ -360,21 +441,23 @@ class GlossaryIndex:
         words = _query_words(text)
         if not words:
             return [self._choice(term_id, Tier.PREFIX) for term_id in self.most_popular(limit)]
-        return self._complete_key(words, limit, None)
+        return self._complete_key(words, limit, None, typed_key(text))
 
-    def _complete_key(self, words: list[str], limit: int, near: dict[str, int] | None) -> list[Choice]:
+    def _complete_key(self, words: list[str], limit: int, near: dict[str, int] | None, typed: str) -> list[Choice]:
         picked: dict[int, Choice] = {}
-        for choice in self._tiers(words, limit, near):
+        for choice in self._tiers(words, limit, near, typed):
             picked.setdefault(choice.term_id, choice)
             if len(picked) >= limit:
                 break
         return list(picked.values())
 
-    def _tiers(self, words: list[str], limit: int, near: dict[str, int] | None) -> Iterator[Choice]:
+    def _tiers(self, words: list[str], limit: int, near: dict[str, int] | None, typed: str) -> Iterator[Choice]:
         key = "".join(words)
         exact = self._entry(key)
         if exact:
             yield self._choice(exact.term_id, Tier.EXACT, exact)
+        else:
+            yield from (self._choice(term_id, Tier.EXACT) for term_id in self._senses(key))
         prefixed = self._prefix_entries(key)
         names = [entry for entry in prefixed if not entry.is_alias]
         for term_id in self._by_popularity({entry.term_id for entry in names}, limit):
@@ -386,8 +469,9 @@ class GlossaryIndex:
             # Text that names start with is being typed as they are spelled: a second typo is unlikely, and
             # looking for one among the many names that go on from a common first word is the slowest
             # work autocomplete does.
-            near = self._near_prefixes(words, most_edits=1 if prefixed or exact else None)
-        yield from (self._choice(term_id, Tier.FUZZY) for term_id in self._fuzzy_terms(key, near, limit))
+            near = self._near_prefixes(words, 1 if prefixed or self._is_key(key) else None, typed)
+        fuzzy = self._fuzzy_terms((key, typed or key), near, limit)
+        yield from (self._choice(term_id, Tier.FUZZY) for term_id in fuzzy)
 
     def _choice(self, term_id: int, tier: Tier, via: _Name | None = None) -> Choice:
         name = self._display[term_id]
@@ -410,7 +494,8 @@ class GlossaryIndex:
             # A short prefix can match a large share of the glossary: rank it once and reuse.
             popular = self._popular_in_range(self._popular_prefix_cache, key, self._key_terms, start, end)
             return [self._best_name(term_id) for term_id in popular]
-        return [entry for k in self._sorted_keys[start:end] if k != key and (entry := self._entry(k))]
+        pairs = zip(self._sorted_keys[start:end], self._key_terms[start:end], strict=True)
+        return [self._entry_at(k, term_id) for k, term_id in pairs if k != key]
 
     def _popular_in_range(
         self, cache: dict[str, list[int]], prefix: str, owners: list[int], start: int, end: int
@@ -421,9 +506,12 @@ class GlossaryIndex:
         return cached
 
     def _best_name(self, term_id: int) -> _Name:
-        entry = self._entry(self._keys_of[term_id][0])
-        assert entry is not None  # every key of a term is in _by_key
-        return entry
+        keys = self._all_keys(term_id)  # a term always has one: at worst its name's parenthetical key
+        return self._entry_at(keys[0], term_id)
+
+    def _senses(self, key: str) -> list[int]:
+        """The terms a parenthetical key means, in the order to offer them (most looked up first)."""
+        return sorted(self._derived.get(key, ()), key=self._rank_key)
 
     def _word_matches(self, key: str, limit: int) -> list[int]:
         start, end = self._word_range(key)
@@ -433,10 +521,20 @@ class GlossaryIndex:
 
     # ---- typos ------------------------------------------------------------------------------------
 
-    def _near_prefixes(self, words: list[str], most_edits: int | None = None) -> dict[str, int]:
+    def _near_prefixes(self, words: list[str], most_edits: int | None = None, typed: str = "") -> dict[str, int]:
         """Every key prefix within `max_edits(key)` typos of the key of `words` (OSA distance), with that
-        distance; but two typos within the first TYPO_DENSE_PREFIX letters only when later words follow."""
-        key = "".join(words)
+        distance; but two typos within the first TYPO_DENSE_PREFIX letters only when later words follow.
+
+        `typed` is the query as typed, plurals left alone (`typed_key`): where the key made a plural of a
+        typo singular ("lsos" -> "lso"), the prefixes near the typed text count too ("loss").
+        """
+        near = self._near_reading(words, "".join(words), most_edits)
+        if typed and typed != "".join(words):
+            for prefix, distance in self._near_reading([typed], typed, most_edits).items():
+                near[prefix] = min(distance, near.get(prefix, distance))
+        return near
+
+    def _near_reading(self, words: list[str], key: str, most_edits: int | None) -> dict[str, int]:
         edits = max_edits(key) if most_edits is None else min(max_edits(key), most_edits)
         if len(key) < MIN_FUZZY_KEY_CHARS or edits == 0 or not self._sorted_keys:
             return {}
@@ -662,17 +760,20 @@ class GlossaryIndex:
             cache[prefix] = branches
         return branches
 
-    def _fuzzy_terms(self, key: str, near: dict[str, int], limit: int) -> list[int]:
+    def _fuzzy_terms(self, readings: tuple[str, ...], near: dict[str, int], limit: int) -> list[int]:
         """Terms with a name or alias starting with a near prefix: closest first, then the most popular.
 
-        Among equally close prefixes, a whole name or alias comes first, then the prefixes as long as the
-        query before longer or shorter ones: for "tempeature", the term "Temperature" before the many
-        "Temperature …" that merely start alike, and for "graph onrro" the name "Graph Noro" before
-        "Graph Entropy", as close but only by its first letters.
+        Among equally close prefixes, whole keys come first (the most alike first, see `_likeness`), then
+        the prefixes as long as the query before longer or shorter ones: for "tempeature", the term
+        "Temperature" before the many "Temperature …" that merely start alike, and for "graph onrro" the
+        name "Graph Noro" before "Graph Entropy", as close but only by its first letters.
         """
         by_rank: dict[tuple[int, bool, int], list[str]] = {}
         for prefix, distance in near.items():
-            rank = (distance, prefix not in self._by_key, abs(len(prefix) - len(key)))
+            if self._is_key(prefix):  # the most alike first: for "tirgam", "trigram" before "bigram"
+                rank = (distance, False, -round(_likeness(readings, prefix) * LIKENESS_SCALE))
+            else:
+                rank = (distance, True, abs(len(prefix) - len(readings[0])))
             by_rank.setdefault(rank, []).append(prefix)
         picked: list[int] = []
         seen: set[int] = set()
@@ -682,7 +783,7 @@ class GlossaryIndex:
                 break
             prefixes = by_rank[rank]
             considered += len(prefixes)
-            whole = {term_id for prefix in prefixes if (term_id := self._by_key.get(prefix)) is not None} - seen
+            whole = {term_id for prefix in prefixes for term_id in self._owners(prefix)} - seen
             group: set[int] = set()
             for prefix in prefixes:
                 group.update(self._terms_with_prefix(prefix))
@@ -701,7 +802,12 @@ class GlossaryIndex:
     # ---- resolving a submitted term ---------------------------------------------------------------
 
     def resolve(self, text: str) -> Resolution:
-        """The one term `text` means: exact name, alias, or a clear single fuzzy winner; else suggestions."""
+        """The term `text` means: a name, alias or parenthetical key (several terms' one gives senses), or
+        autocomplete's best candidate when it is clearly ahead; else a miss with suggestions, best first.
+
+        Clearly ahead: a whole name, alias or parenthetical key within `max_edits` typos of the query,
+        closer than any other term's; autocomplete ranks it first too (the closest whole key leads its tier).
+        """
         words = _query_words(text)
         key = "".join(words)
         if not key:
@@ -709,27 +815,70 @@ class GlossaryIndex:
         entry = self._entry(key)
         if entry is not None:
             return Resolution("alias" if entry.is_alias else "exact", entry.term_id, entry.text)
-        near = self._near_prefixes(words)
-        winner = self._clear_fuzzy_winner(self._near_keys(key, near))
+        if key in self._derived:
+            return self._meaning(key, "exact")
+        typed = typed_key(text)
+        near = self._near_prefixes(words, typed=typed)
+        readings = (key, typed)
+        winner = self._clear_winner(readings, self._near_keys(readings, near))
         if winner is not None:
-            return Resolution("fuzzy", winner.term_id, winner.text)
-        suggestions = tuple(choice.term_id for choice in self._complete_key(words, MAX_SUGGESTIONS, near))
-        return Resolution("miss", None, key, suggestions)
+            return self._meaning(winner, "fuzzy")
+        return Resolution("miss", None, key, self._suggestions(words, near, typed))
 
-    def _near_keys(self, key: str, near: dict[str, int]) -> dict[str, int]:
-        """Whole names and aliases within `max_edits(key)` typos of `key`, with their distance.
+    def _meaning(self, key: str, kind: Literal["exact", "fuzzy"]) -> Resolution:
+        """What a whole key found by `resolve` answers: its one term, or the senses it may mean."""
+        entry = self._entry(key)
+        if entry is not None:
+            return Resolution("alias" if entry.is_alias and kind == "exact" else kind, entry.term_id, entry.text)
+        senses = self._senses(key)
+        if len(senses) == 1:
+            return Resolution(kind, senses[0], self._display[senses[0]])
+        return Resolution("senses", None, key, senses=tuple(senses))
+
+    def _suggestions(self, words: list[str], near: dict[str, int], typed: str) -> tuple[int, ...]:
+        """What a miss offers: autocomplete's candidates, then names sharing a significant word with it."""
+        picked = [choice.term_id for choice in self._complete_key(words, MAX_SUGGESTIONS, near, typed)]
+        if len(picked) < MAX_SUGGESTIONS:
+            picked += [term_id for term_id in self._sharing_words(words) if term_id not in picked]
+        return tuple(picked[:MAX_SUGGESTIONS])
+
+    def _sharing_words(self, words: list[str]) -> list[int]:
+        """Terms whose name holds a significant word of the query, the most shared words first, then the
+        most looked up: "gradient blending" offers gradient descent, gradient boosting, gradient clipping."""
+        shared: dict[int, int] = {}
+        for word in dict.fromkeys(words):
+            if len(word) < MIN_SHARED_WORD_CHARS or word in STOP_WORDS:
+                continue
+            for term_id in self._terms_with_word(word):
+                shared[term_id] = shared.get(term_id, 0) + 1
+        return sorted(shared, key=lambda term_id: (-shared[term_id], *self._rank_key(term_id)))[:MAX_SUGGESTIONS]
+
+    def _terms_with_word(self, word: str) -> set[int]:
+        """Terms with `word` as a whole word of their name (at most a popular few of a very common word)."""
+        starting = self._terms_with_prefix(word)
+        start, end = self._word_range(word)
+        if end - start > PREFIX_SCAN_LIMIT:
+            inner = self._popular_in_range(self._popular_word_cache, word, self._word_terms, start, end)
+        else:
+            inner = self._word_terms[start:end]
+        return {term_id for term_id in {*starting, *inner} if word in tokens(self._display[term_id])}
+
+    def _near_keys(self, readings: tuple[str, ...], near: dict[str, int]) -> dict[str, int]:
+        """Whole keys (names, aliases, parenthetical keys) within `max_edits` typos of a reading of the
+        query (its key, or as typed), with their distance.
 
         The near prefixes that are keys, and keys up to a letter or two longer than a near prefix: the walk
         stops where the query ends, but "large language mode" is one typo from "Large Language Model".
         """
-        edits = max_edits(key)
+        allowed = {reading: max_edits(reading) for reading in readings}
+        edits = max(allowed.values())
         keys = self._sorted_keys
         candidates: set[str] = set()
         for prefix, distance in near.items():
-            if prefix in self._by_key:
+            if self._is_key(prefix):
                 candidates.add(prefix)
             longest = len(prefix) + edits - distance
-            if distance == edits:
+            if distance >= edits:
                 continue
             low, high = self._prefix_range(prefix)
             if high - low <= PREFIX_SCAN_LIMIT:
@@ -744,24 +893,37 @@ class GlossaryIndex:
                     candidates.update(keys[first] for first, _ in grandchildren if len(keys[first]) <= longest)
         result: dict[str, int] = {}
         for candidate in candidates:
-            distance = OSA.distance(key, candidate, score_cutoff=edits)
-            if distance <= edits:
-                result[candidate] = distance
+            for reading, most in allowed.items():
+                distance = OSA.distance(reading, candidate, score_cutoff=most)
+                if distance <= most:
+                    result[candidate] = min(distance, result.get(candidate, distance))
         return result
 
-    def _clear_fuzzy_winner(self, near: dict[str, int]) -> _Name | None:
-        """The name or alias closest to the query as a whole, if no other term is as close."""
-        best: dict[int, tuple[int, _Name]] = {}
-        for candidate, distance in near.items():
-            entry = self._entry(candidate)
-            if entry is not None and (entry.term_id not in best or distance < best[entry.term_id][0]):
-                best[entry.term_id] = (distance, entry)
-        if not best:
+    def _clear_winner(self, readings: tuple[str, ...], near: dict[str, int]) -> str | None:
+        """The whole key closest to the query, if no other term's key is as close (keys of the same terms,
+        such as a name and its alias, or one base name's senses, do not compete)."""
+        if not near:
             return None
-        ranked = sorted(best.values(), key=lambda pair: pair[0])
-        if len(ranked) > 1 and ranked[1][0] == ranked[0][0]:
-            return None  # two terms equally close: let the user pick
-        return ranked[0][1]
+        closest = min(near.values())
+        keys = [key for key, distance in near.items() if distance == closest]
+        by_meaning: dict[frozenset[int], float] = {}
+        for key in keys:
+            meaning = frozenset(self._owners(key))
+            by_meaning[meaning] = max(by_meaning.get(meaning, 0.0), _likeness(readings, key))
+        if len(by_meaning) > 1:
+            # As many typos from two terms: the one far more alike still wins ("tirgam" is "trigram"), else
+            # the person picks.
+            first, second = heapq.nlargest(2, by_meaning.values())
+            if first - second < LIKENESS_MARGIN:
+                return None
+            keys = [key for key in keys if _likeness(readings, key) == first]
+        return min(keys, key=lambda key: key not in self._by_key)  # a name or alias over a further key
+
+
+def _likeness(readings: tuple[str, ...], key: str) -> float:
+    """How alike a key is to the query beyond its typos: the share of letters they have in common, in order
+    (the normalised longest common subsequence, as difflib's ratio), for the closer reading."""
+    return max(Indel.normalized_similarity(reading, key) for reading in readings)
 
 
 def _query_words(text: str) -> list[str]:

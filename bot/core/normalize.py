@@ -31,13 +31,25 @@ def tokens(text: str) -> list[str]:
     """Lower-cased, singular word tokens; anything that is not a letter or digit separates words."""
     if text.isascii():  # the common case, ~10x faster; same result as the general path below
         return [singular(token) for token in _ASCII_SEPARATORS.split(text.lower()) if token]
+    return [singular(token) for token in _folded_words(text)]
+
+
+def _folded_words(text: str) -> list[str]:
     folded = unicodedata.normalize("NFKC", text).casefold()
     cleaned = "".join(
         char if char.isalnum() else " "
         for char in folded
         if unicodedata.category(char) != "Cf"  # zero-width and direction marks vanish, not split
     )
-    return [singular(token) for token in cleaned.split()]
+    return cleaned.split()
+
+
+def typed_key(text: str) -> str:
+    """`lookup_key` without making plurals singular: "lsos" stays "lsos" (a typo of "loss"), not "lso"."""
+    text = text[:MAX_QUERY_CHARS]
+    if text.isascii():
+        return "".join(_ASCII_SEPARATORS.split(text.lower()))
+    return "".join(_folded_words(text))
 
 
 def normalize(text: str) -> str:
@@ -51,3 +63,49 @@ def lookup_key(text: str) -> str:
     Dropping spaces makes "fine tuning", "fine-tuning" and "finetuning" one name.
     """
     return "".join(tokens(text[:MAX_QUERY_CHARS]))
+
+
+# ---- names with a parenthetical: "Mean Squared Error (MSE)", "bias (math)" --------------------------------
+
+_PARENTHETICAL = re.compile(r"\(([^()]*)\)")
+_ABBREVIATION = re.compile(r"[^\W_]{2,12}")
+"""Letters and digits only, one word: "MSE", "sepCNN", "IoU", "GPT4"."""
+
+
+def is_abbreviation(text: str) -> bool:
+    """Letters and digits, at least as many capitals as small letters: "MSE", "ReLU", "sepCNN", not "math"."""
+    if not _ABBREVIATION.fullmatch(text):
+        return False
+    capitals = sum(char.isupper() for char in text)
+    return capitals > 0 and capitals >= sum(char.islower() for char in text)
+
+
+def parenthetical_keys(name: str) -> list[str]:
+    """Further lookup keys of a name with a parenthetical, "X (Y)", besides its whole key.
+
+    X (the name without the parenthesis, wherever it stands) is one; Y is one too when it is an
+    abbreviation ("false positive (FP)" is also "FP"), or when X is an abbreviation and Y spells it out
+    ("AUC (Area under the ROC Curve)"). A qualifier that is neither ("bias (math)", "rank (Tensor)") is not
+    a key: it names the sense, not the entry. Several entries may share a key ("bias (math)" and
+    "bias (ethics/fairness)" are both "bias"): the index keeps them all, as senses.
+    """
+    match = _PARENTHETICAL.search(name)
+    if match is None:
+        return []
+    whole = lookup_key(name)
+    base = " ".join(_PARENTHETICAL.sub(" ", name).split())
+    inner = match.group(1).strip()
+    texts = [base]
+    if is_abbreviation(inner) or (is_abbreviation(base) and len(inner.split()) > 1):
+        texts.append(inner)
+    keys = [key for key in (lookup_key(text) for text in texts) if key and key != whole]
+    return list(dict.fromkeys(keys))
+
+
+def further_keys(name: str) -> list[str]:
+    """Keys a name is found by besides `lookup_key(name)`: its parenthetical keys, and the name as typed
+    where making it singular changed it ("bias" is keyed "bia", so "bais" would be two typos from it)."""
+    whole = lookup_key(name)
+    keys = parenthetical_keys(name)
+    typed = [typed_key(text) for text in (name, *([name[: name.find("(")]] if keys else []))]
+    return [key for key in dict.fromkeys([*keys, *typed]) if key and key != whole]

@@ -205,7 +205,7 @@ def test_the_typo_walk_finds_exactly_the_prefixes_within_reach(
             assert any(found.get(prefix[:-extra], 99) <= distance - extra for extra in range(1, distance + 1))
     # Whole keys, as /define resolves them, are found all the same.
     whole = {key: distance for key, distance in expected.items() if key in keys}
-    assert index._near_keys(query, found) == whole
+    assert index._near_keys((query,), found) == whole
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -241,7 +241,7 @@ def test_two_typos_of_each_kind_are_found(monkeypatch: pytest.MonkeyPatch, query
     monkeypatch.setattr(index_module, "DIRECT_MATCH_KEYS", {1: 0, 2: 0})  # walk letter by letter
     keys = ["abcdeabcde", "abdddddddd", "abcdeeeeee", "bbbbbbbbbb"]
     index = GlossaryIndex.build((i, key, [], 0) for i, key in enumerate(keys))
-    assert index._near_keys(query, index._near_prefixes([query])).get("abcdeabcde") == 2
+    assert index._near_keys((query,), index._near_prefixes([query])).get("abcdeabcde") == 2
 
 
 def test_one_typo_in_a_large_glossary_is_found_wherever_it_is() -> None:
