@@ -19,10 +19,14 @@ import random
 from dataclasses import dataclass
 
 from bot.core.entry import Entry
-from bot.core.index import ONE_EDIT_FROM_CHARS, TWO_EDITS_FROM_CHARS
+from bot.core.index import ONE_EDIT_FROM_CHARS
 from bot.core.normalize import lookup_key
 
 SIZES = (1_000, 10_000, 100_000)
+TWO_TYPO_QUERY_CHARS = 8
+"""Two typos only in names typed with this many letters or more: the set as it was when the index allowed
+two typos from eight letters, kept so figures compare across runs. (The index now allows two from six;
+bench/quality.py measures those on real names.)"""
 SEED = 20_260_227
 
 
@@ -249,7 +253,7 @@ def typo_queries(glossary: Glossary, count: int, seed: int = SEED) -> list[Query
     while len(queries) < count:
         term = rng.choice(glossary.terms)
         edits = 1 if len(queries) % 2 == 0 else 2
-        minimum = ONE_EDIT_FROM_CHARS if edits == 1 else TWO_EDITS_FROM_CHARS
+        minimum = ONE_EDIT_FROM_CHARS if edits == 1 else TWO_TYPO_QUERY_CHARS
         if len(lookup_key(term.name)) < minimum:
             continue
         text = term.name

@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.app import GlossaryBot
 from bot.core.index import Resolution
 from bot.core.normalize import MAX_QUERY_CHARS
-from bot.core.render import render_miss, render_term
+from bot.core.render import render_miss, render_senses, render_term
 from bot.services.glossary import Matcher
 from bot.ui import send_reply
 
@@ -36,6 +36,9 @@ class Define(commands.Cog):
         guild_id = interaction.guild_id
         matcher = await self.bot.service.matcher(guild_id)
         resolution = matcher.resolve(term)
+        if resolution.senses:
+            await self._answer_senses(interaction, term, resolution, matcher, private=private)
+            return
         if resolution.term_id is None:
             await self._answer_miss(interaction, term, resolution, matcher)
             return
@@ -51,6 +54,20 @@ class Define(commands.Cog):
             ephemeral=private,
         )
         await self.bot.count_lookup(view.term_id, guild_id)
+
+    async def _answer_senses(
+        self,
+        interaction: discord.Interaction[discord.Client],
+        term: str,
+        resolution: Resolution,
+        matcher: Matcher,
+        *,
+        private: bool,
+    ) -> None:
+        # The buttons are the persistent term buttons: whoever asked picks a sense in place, after a restart too.
+        senses = [(term_id, name) for term_id in resolution.senses if (name := matcher.name_of(term_id))]
+        await send_reply(interaction, render_senses(term, senses), owner_id=interaction.user.id, ephemeral=private)
+        log.info("define senses user=%s query=%r senses=%d", interaction.user.id, term[:100], len(senses))
 
     async def _answer_miss(
         self, interaction: discord.Interaction[discord.Client], term: str, resolution: Resolution, matcher: Matcher

@@ -35,7 +35,7 @@ from typing import Literal
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Indel, LCSseq
 
-from bot.core.normalize import MAX_QUERY_CHARS, further_keys, lookup_key, tokens, typed_key
+from bot.core.normalize import MAX_QUERY_CHARS, further_keys, lookup_key, singular, tokens, typed_key, typed_words
 
 MAX_CHOICES = 25
 """Discord shows at most 25 autocomplete choices."""
@@ -114,6 +114,11 @@ BRANCH_CACHE_DEPTH = 3
 """Prefixes this short have dozens of branches each, and every typo walk visits them: list them once."""
 ONE_EDIT_FROM_CHARS = 4
 TWO_EDITS_FROM_CHARS = 6
+"""Two typos in a word of six letters are still found ("grdint" is "gradient") in a glossary of up to
+SMALL_GLOSSARY_KEYS keys; in a larger one, only from LARGE_GLOSSARY_TWO_EDITS_FROM_CHARS letters."""
+LARGE_GLOSSARY_TWO_EDITS_FROM_CHARS = 8
+"""At 100,000 terms most six-letter texts are two typos from hundreds of prefixes: ranking them all took
+~0.75 ms a keystroke (median, five times more), for an answer that is mostly noise among so many names."""
 TYPO_DENSE_PREFIX = 4
 """The typo walk finds one typo anywhere but not two within these first letters: near the start every prefix
 is two edits from most others, and the walk would branch into much of the glossary (tens of milliseconds at
@@ -124,11 +129,12 @@ _AFTER_EVERY_KEY = "\U0010ffff"
 """Sorts after any character a key can hold, so `prefix + _AFTER_EVERY_KEY` ends a prefix's range."""
 
 
-def max_edits(key: str) -> int:
-    """How many typos a key of this length may carry and still count as a clear match."""
+def max_edits(key: str, *, large: bool = False) -> int:
+    """How many typos a key of this length may carry and still count as a clear match (in a glossary
+    of more than SMALL_GLOSSARY_KEYS keys if `large`)."""
     if len(key) < ONE_EDIT_FROM_CHARS:
         return 0
-    return 1 if len(key) < TWO_EDITS_FROM_CHARS else 2
+    return 1 if len(key) < (LARGE_GLOSSARY_TWO_EDITS_FROM_CHARS if large else TWO_EDITS_FROM_CHARS) else 2
 
 
 class Tier(IntEnum):
@@ -230,10 +236,7 @@ class GlossaryIndex:
         words: list[tuple[str, int, str, int]] = []
         for term_id, name, aliases, lookups in terms:
             words += index._register(term_id, name, aliases, lookups)
-        pairs = [*index._by_key.items(), *((key, term) for key, terms in index._derived.items() for term in terms)]
-        pairs.sort()
-        index._sorted_keys = [key for key, _ in pairs]
-        index._key_terms = [term_id for _, term_id in pairs]
+        index._sorted_keys, index._key_terms = _sorted_pairs(index._by_key, index._derived)
         words.sort(key=itemgetter(0))  # by suffix alone: comparing whole tuples took a third of the build
         index._word_keys = [key for _, _, key, _ in words]
         index._word_starts = [start for _, _, _, start in words]
@@ -336,10 +339,13 @@ class GlossaryIndex:
         self._popularity[term_id] = lookups
         keys: list[str] = []
         words: list[tuple[str, int, str, int]] = []
-        name_words = tokens(name)
-        # A name's words make both its key and its inner-word suffixes: split it once. (Past
+        as_typed = typed_words(name)
+        name_words = [singular(word) for word in as_typed]
+        # A name's words make its key, its inner-word suffixes and its key as typed: split it once. (Past
         # MAX_QUERY_CHARS the key is cut short like any query's; the store keeps names shorter.)
-        key = "".join(name_words) if len(name) <= MAX_QUERY_CHARS else lookup_key(name)
+        short = len(name) <= MAX_QUERY_CHARS
+        key = "".join(name_words) if short else lookup_key(name)
+        name_key = key
         if key and key not in self._by_key:  # the store guarantees uniqueness; first wins if not
             self._by_key[key] = term_id
             keys.append(key)
@@ -351,7 +357,11 @@ class GlossaryIndex:
                 self._alias_text[key] = alias
                 keys.append(key)
         self._keys_of[term_id] = tuple(keys)
-        derived = [key for key in further_keys(name) if key not in keys]
+        if "(" in name:
+            derived = [key for key in further_keys(name) if key not in keys]
+        else:  # the same as further_keys(name), from the words already split
+            typed = "".join(as_typed) if short else typed_key(name)
+            derived = [typed] if typed != name_key and typed not in keys else []
         for key in derived:
             self._derived.setdefault(key, []).append(term_id)
         self._derived_of[term_id] = tuple(derived)
@@ -521,6 +531,9 @@ class GlossaryIndex:
 
     # ---- typos ------------------------------------------------------------------------------------
 
+    def _max_edits(self, key: str) -> int:
+        return max_edits(key, large=len(self._sorted_keys) > SMALL_GLOSSARY_KEYS)
+
     def _near_prefixes(self, words: list[str], most_edits: int | None = None, typed: str = "") -> dict[str, int]:
         """Every key prefix within `max_edits(key)` typos of the key of `words` (OSA distance), with that
         distance; but two typos within the first TYPO_DENSE_PREFIX letters only when later words follow.
@@ -535,7 +548,7 @@ class GlossaryIndex:
         return near
 
     def _near_reading(self, words: list[str], key: str, most_edits: int | None) -> dict[str, int]:
-        edits = max_edits(key) if most_edits is None else min(max_edits(key), most_edits)
+        edits = self._max_edits(key) if most_edits is None else min(self._max_edits(key), most_edits)
         if len(key) < MIN_FUZZY_KEY_CHARS or edits == 0 or not self._sorted_keys:
             return {}
         walk = _Walk(key, edits)
@@ -870,7 +883,7 @@ class GlossaryIndex:
         The near prefixes that are keys, and keys up to a letter or two longer than a near prefix: the walk
         stops where the query ends, but "large language mode" is one typo from "Large Language Model".
         """
-        allowed = {reading: max_edits(reading) for reading in readings}
+        allowed = {reading: self._max_edits(reading) for reading in readings}
         edits = max(allowed.values())
         keys = self._sorted_keys
         candidates: set[str] = set()
@@ -918,6 +931,27 @@ class GlossaryIndex:
                 return None
             keys = [key for key in keys if _likeness(readings, key) == first]
         return min(keys, key=lambda key: key not in self._by_key)  # a name or alias over a further key
+
+
+def _sorted_pairs(by_key: dict[str, int], derived: dict[str, list[int]]) -> tuple[list[str], list[int]]:
+    """Every key in order with its term; a further key several terms hold once for each, in term order
+    (as `upsert` inserts them). Sorting the keys alone and pairing them after is much faster than sorting
+    pairs, and most keys have one term."""
+    unique = sorted([*by_key, *(derived.keys() - by_key.keys())])
+    if not derived:
+        return unique, [by_key[key] for key in unique]
+    keys: list[str] = []
+    terms: list[int] = []
+    for key in unique:
+        owners = derived.get(key)
+        if owners is None:
+            keys.append(key)
+            terms.append(by_key[key])
+            continue
+        for term_id in sorted({*owners, *([by_key[key]] if key in by_key else [])}):
+            keys.append(key)
+            terms.append(term_id)
+    return keys, terms
 
 
 def _likeness(readings: tuple[str, ...], key: str) -> float:

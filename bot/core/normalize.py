@@ -34,6 +34,13 @@ def tokens(text: str) -> list[str]:
     return [singular(token) for token in _folded_words(text)]
 
 
+def typed_words(text: str) -> list[str]:
+    """`tokens` as typed: lower-cased words, plurals left alone."""
+    if text.isascii():
+        return [token for token in _ASCII_SEPARATORS.split(text.lower()) if token]
+    return _folded_words(text)
+
+
 def _folded_words(text: str) -> list[str]:
     folded = unicodedata.normalize("NFKC", text).casefold()
     cleaned = "".join(
@@ -46,10 +53,7 @@ def _folded_words(text: str) -> list[str]:
 
 def typed_key(text: str) -> str:
     """`lookup_key` without making plurals singular: "lsos" stays "lsos" (a typo of "loss"), not "lso"."""
-    text = text[:MAX_QUERY_CHARS]
-    if text.isascii():
-        return "".join(_ASCII_SEPARATORS.split(text.lower()))
-    return "".join(_folded_words(text))
+    return "".join(typed_words(text[:MAX_QUERY_CHARS]))
 
 
 def normalize(text: str) -> str:

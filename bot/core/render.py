@@ -249,6 +249,14 @@ def render_miss(query: str, suggestions: Sequence[tuple[int, str]]) -> Reply:
     return Reply(content=content, buttons=related_buttons(suggestions, ButtonStyle.PRIMARY))
 
 
+def render_senses(query: str, senses: Sequence[tuple[int, str]]) -> Reply:
+    """The answer to a name several entries share ("bias" for "bias (math)" and "bias (ethics/fairness)"):
+    a button per sense, rather than a guess."""
+    quoted = quote_user_text(query) or "that"
+    content = f"“{quoted}” has {len(senses)} senses in the glossary. Which one do you mean?"
+    return Reply(content=content, buttons=related_buttons(senses, ButtonStyle.PRIMARY))
+
+
 def render_gone() -> Reply:
     return Reply(content="That entry no longer exists in the glossary.")
 

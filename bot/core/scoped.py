@@ -88,6 +88,12 @@ class ScopedIndex:
         shared = self.shared.resolve(text)
         if shared.kind in CLEAR_KINDS and shared.term_id is not None and self._visible_shared(shared.term_id):
             return shared
+        senses = _first_distinct((*own.senses, *filter(self._visible_shared, shared.senses)), MAX_SUGGESTIONS)
+        if len(senses) > 1:  # a base name several entries share, here or in the shared glossary: each a button
+            return Resolution("senses", None, own.matched, senses=senses)
+        if senses:
+            kind = "exact" if own.kind == "senses" or shared.kind == "senses" else "fuzzy"
+            return Resolution(kind, senses[0], self.name_of(senses[0]) or "")
         for candidate in (own, shared):
             if candidate.kind == "fuzzy" and (candidate is own or self._visible_shared(candidate.term_id or 0)):
                 return candidate

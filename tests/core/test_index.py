@@ -272,10 +272,18 @@ def test_lookups_reorder_a_cached_large_prefix_range() -> None:
     assert index.most_popular(1) == [7]
 
 
+# Names with a parenthetical share further keys ("ab (X)" is also "ab" and "x"), so keys repeat in the arrays.
+_names = st.one_of(
+    _keys,
+    st.builds("{} ({})".format, _keys, st.sampled_from(["X", "AB", "math"])),
+    st.builds("{}s".format, _keys),
+)
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     operations=st.lists(
-        st.tuples(st.integers(0, 30), st.sampled_from(["upsert", "remove"]), _keys, st.lists(_keys, max_size=2)),
+        st.tuples(st.integers(0, 30), st.sampled_from(["upsert", "remove"]), _names, st.lists(_keys, max_size=2)),
         max_size=40,
     )
 )
@@ -298,7 +306,7 @@ def test_edits_in_place_match_a_fresh_build(operations: list[tuple[int, str, str
     def words(of: GlossaryIndex) -> list[tuple[str, int, str]]:
         return [(of._word_suffix(i), of._word_terms[i], of._word_keys[i]) for i in range(len(of._word_keys))]
 
-    assert sorted(words(index)) == words(fresh)
+    assert sorted(words(index)) == sorted(words(fresh))  # names sharing an inner word may be in either order
     for query in ["a", "zz", "abc", "cabd", "zzab", "bbbbbbbbb"]:
         assert index.complete(query) == fresh.complete(query)
         assert index.resolve(query) == fresh.resolve(query)
@@ -358,3 +366,84 @@ def test_text_that_names_start_with_is_completed_with_one_typo_at_most() -> None
     # ... while text that starts no name may hold two, and resolving a submitted name still allows them.
     assert "Tensor Lamp" in names(index.complete("Tensor Cx"))
     assert index.resolve("Tensor Lxxp").term_id == 3
+
+
+# ---- names with a parenthetical, senses, short words, suggestions ------------------------------------
+
+PARENTHETICAL_TERMS = [
+    (1, "bias (math)", [], 3),
+    (2, "bias (ethics/fairness)", [], 5),
+    (3, "false positive (FP)", [], 0),
+    (4, "false positive rate (FPR)", [], 0),
+    (5, "Mean Squared Error (MSE)", [], 0),
+    (6, "loss", [], 0),
+    (7, "LoRA", [], 0),
+    (8, "gradient", [], 0),
+    (9, "gradient descent", [], 4),
+    (10, "gradient boosting", [], 2),
+    (11, "gradient clipping", [], 1),
+    (12, "trigram", [], 0),
+    (13, "bigram", [], 0),
+    (14, "node (TensorFlow graph)", [], 0),
+    (15, "Node", [], 0),
+]
+
+
+@pytest.fixture
+def parenthetical() -> GlossaryIndex:
+    return GlossaryIndex.build(PARENTHETICAL_TERMS)
+
+
+@pytest.mark.parametrize(
+    ("query", "kind", "term_id"),
+    [
+        ("false positive", "exact", 3),  # the base name
+        ("FP", "exact", 3),  # the abbreviation
+        ("false positive (FP)", "exact", 3),  # the whole name stays a key
+        ("flase positive", "fuzzy", 3),  # a typo of the base name
+        ("mean squared eror", "fuzzy", 5),
+        ("MSE", "exact", 5),
+        ("node", "exact", 15),  # a name wins over a base name
+        ("lsos", "fuzzy", 6),  # four letters, two swapped: a plural as typed, not "lso"
+        ("grdint", "fuzzy", 8),  # six letters, two typos among the first four
+        ("tirgam", "fuzzy", 12),  # as many typos from "bigram", but far less alike
+    ],
+)
+def test_parenthetical_names_and_typos_resolve(
+    parenthetical: GlossaryIndex, query: str, kind: str, term_id: int
+) -> None:
+    resolution = parenthetical.resolve(query)
+    assert (resolution.kind, resolution.term_id) == (kind, term_id)
+    assert parenthetical.complete(query)[0].term_id == term_id  # autocomplete's first is /define's answer
+
+
+def test_a_base_name_of_several_senses_resolves_to_the_senses(parenthetical: GlossaryIndex) -> None:
+    for query in ("bias", "Bias", "bais"):
+        resolution = parenthetical.resolve(query)
+        assert resolution.kind == "senses" and resolution.term_id is None
+        assert resolution.senses == (2, 1)  # the most looked up first
+    assert [choice.term_id for choice in parenthetical.complete("bias")][:2] == [2, 1]
+
+
+def test_as_close_and_as_alike_is_a_miss(parenthetical: GlossaryIndex) -> None:
+    resolution = parenthetical.resolve("losa")  # one typo from "loss" and from "LoRA"
+    assert resolution.kind == "miss" and {6, 7} <= set(resolution.suggestions)
+
+
+def test_a_miss_suggests_names_sharing_a_significant_word(parenthetical: GlossaryIndex) -> None:
+    resolution = parenthetical.resolve("gradient blending")
+    assert resolution.kind == "miss"
+    assert set(resolution.suggestions[:4]) == {8, 9, 10, 11}
+    assert parenthetical.resolve("the blending").suggestions == ()  # "the" says nothing
+    assert parenthetical.resolve("qzxv kwpj").suggestions == ()  # gibberish gets none
+
+
+def test_senses_stay_current_through_edits(parenthetical: GlossaryIndex) -> None:
+    parenthetical.remove(2)
+    assert parenthetical.resolve("bias").term_id == 1
+    parenthetical.upsert(2, "bias (ethics)", [])
+    assert parenthetical.resolve("bias").senses == (1, 2)
+    parenthetical.upsert(16, "Bias", [])  # a name of its own wins
+    assert parenthetical.resolve("bias").term_id == 16
+    parenthetical.remove(16)
+    assert parenthetical.resolve("bias").kind == "senses"

@@ -2,7 +2,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.normalize import MAX_QUERY_CHARS, lookup_key, normalize, singular, tokens
+from bot.core.normalize import (
+    MAX_QUERY_CHARS,
+    further_keys,
+    is_abbreviation,
+    lookup_key,
+    normalize,
+    parenthetical_keys,
+    singular,
+    tokens,
+    typed_key,
+)
 
 
 @pytest.mark.parametrize(
@@ -52,3 +62,47 @@ def test_markup_and_mentions_reduce_to_words() -> None:
 def test_the_ascii_fast_path_matches_the_general_rule(text: str) -> None:
     general = [singular(token) for token in "".join(c if c.isalnum() else " " for c in text.casefold()).split()]
     assert tokens(text) == general
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("MSE", True),
+        ("ReLU", True),
+        ("sepCNN", True),
+        ("IoU", True),
+        ("GPT4", True),
+        ("math", False),
+        ("Tensor", False),
+        ("op", False),
+        ("i.i.d", False),
+        ("two words", False),
+        ("A", False),
+    ],
+)
+def test_abbreviations(text: str, expected: bool) -> None:
+    assert is_abbreviation(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("name", "keys"),
+    [
+        ("false positive (FP)", ["falsepositive", "fp"]),
+        ("bias (math)", ["bia"]),
+        ("rank (Tensor)", ["rank"]),
+        ("AUC (Area under the ROC Curve)", ["auc", "areaundertheroccurve"]),
+        ("ROC (receiver operating characteristic) Curve", ["roccurve"]),
+        ("Deep Q-Network (DQN)", ["deepqnetwork", "dqn"]),
+        ("plain name", []),
+        ("(FP)", []),  # the whole name is already "fp"
+    ],
+)
+def test_parenthetical_keys(name: str, keys: list[str]) -> None:
+    assert parenthetical_keys(name) == keys
+
+
+def test_typed_key_keeps_plurals_and_further_keys_hold_them() -> None:
+    assert lookup_key("lsos") == "lso" and typed_key("lsos") == "lsos"
+    assert typed_key("Ｌｏｓｓ-Curves") == "losscurves"
+    assert further_keys("bias (math)") == ["bia", "biasmath", "bias"]
+    assert further_keys("Loss") == []

@@ -10,6 +10,7 @@ from bot.core.render import (
     escape_markdown,
     explanation_beyond,
     render_miss,
+    render_senses,
     render_plain,
     render_term,
     source_label,
@@ -148,3 +149,12 @@ def test_a_source_link_is_named_after_its_source() -> None:
     assert source_label("https://en.wikipedia.org/wiki/Loss_function") == "Wikipedia"
     assert source_label("https://www.example.org/notes/loss") == "example.org"
     assert source_label("https://developers.google.com/other/page") == "developers.google.com"
+
+
+def test_senses_offer_a_primary_button_each_and_quote_safely() -> None:
+    reply = render_senses("bias <@123>", [(1, "bias (math)"), (2, "bias (ethics/fairness)")])
+    assert reply.content is not None and "has 2 senses" in reply.content and "<@123>" not in reply.content
+    assert [(b.term_id, b.label, b.style) for b in reply.buttons] == [
+        (1, "bias (math)", ButtonStyle.PRIMARY),
+        (2, "bias (ethics/fairness)", ButtonStyle.PRIMARY),
+    ]

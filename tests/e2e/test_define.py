@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
-from tests.e2e.fake_discord import custom_ids, find_component
-from tests.e2e.rig import EDITOR_ID, GUILD_ID, MEMBER_ID, Rig, eventually
+from tests.e2e.fake_discord import FakeDiscord, custom_ids, find_component
+from tests.e2e.rig import (
+    EDITOR_ID,
+    GUILD_ID,
+    MEMBER_ID,
+    START_OF_TEST_TIME,
+    ControllableClock,
+    Rig,
+    eventually,
+    populate_world,
+    rig_settings,
+)
 
 UNESCAPED_MENTION = re.compile(r"(?<!\\)@(everyone|here)|(?<!\\)<(?!\\)@")
 
@@ -176,3 +188,66 @@ async def test_each_interaction_leaves_one_log_line(rig: Rig, caplog: pytest.Log
 
 async def _logged(caplog: pytest.LogCaptureFixture, what: str) -> bool:
     return any(what in record.getMessage() for record in caplog.records)
+
+
+# ---- matching a real glossary's names: senses, typos, suggestions (a small fixture of our own) --------
+
+MATCHING_GLOSSARY = Path(__file__).resolve().parents[1] / "fixtures" / "matching_glossary.yaml"
+
+
+@pytest.fixture
+async def matching_rig(tmp_path: Path) -> AsyncIterator[Rig]:
+    fake = FakeDiscord()
+    populate_world(fake)
+    await fake.start()
+    settings = rig_settings(tmp_path / "bot.db", seed_path=MATCHING_GLOSSARY)
+    rig = Rig(fake=fake, settings=settings, clock=ControllableClock(START_OF_TEST_TIME))
+    try:
+        await rig.start()
+        yield rig
+    finally:
+        await rig.stop()
+        await fake.stop()
+    fake.assert_clean()
+
+
+async def test_a_base_name_with_several_senses_offers_each_as_a_button_that_works_after_a_restart(
+    matching_rig: Rig,
+) -> None:
+    rig = matching_rig
+    result = await rig.define("bias")
+    assert not result.ephemeral and not result.embeds
+    assert result.content.startswith("“bias” has 2 senses")
+    assert sorted(labels(result.message or {})) == ["bias (ethics/fairness)", "bias (math)"]
+    await rig.restart()
+    [math] = [
+        custom_id
+        for custom_id in custom_ids(result.message or {})
+        if find_component(result.message or {}, custom_id=custom_id)["label"] == "bias (math)"
+    ]
+    opened = await rig.fake.click(result, math, user_id=MEMBER_ID)
+    assert opened.type == 7 and opened.embeds[0]["title"] == "bias (math)"
+
+
+@pytest.mark.parametrize(
+    ("typed", "title"),
+    [
+        ("false alarm rate", "false alarm rate (FAR)"),  # the base name
+        ("FAR", "false alarm rate (FAR)"),  # the abbreviation
+        ("flase positive", "false positive (FP)"),  # a typo of the base name
+        ("lsos", "loss"),  # four letters, two swapped
+        ("grdint", "gradient"),  # two typos among the first letters
+    ],
+)
+async def test_names_with_a_parenthetical_and_typos_resolve(matching_rig: Rig, typed: str, title: str) -> None:
+    result = await matching_rig.define(typed)
+    assert result.embeds and result.embeds[0]["title"] == title
+
+
+async def test_a_miss_suggests_entries_sharing_a_word(matching_rig: Rig) -> None:
+    result = await matching_rig.define("gradient blending")
+    assert result.ephemeral and result.content.startswith("No entry for “gradient blending”")
+    offered = labels(result.message or {})
+    assert {"gradient descent", "gradient boosting", "gradient clipping"} <= set(offered) and len(offered) <= 5
+    nothing = await matching_rig.define("zzqxv wqkkz")
+    assert "nothing close" in nothing.content and not labels(nothing.message or {})
