@@ -222,6 +222,12 @@ class _Meanings:
     def of_term(self, term_id: int) -> frozenset[int]:
         return frozenset({term_id, *self.same_as.get(term_id, ())})
 
+    def of_alias(self, alias: str, term_id: int) -> frozenset[int]:
+        """A file's alias means its term; but where another entry is named so (names beat aliases, and the
+        import drops the alias with a note), that entry is as right an answer."""
+        holder = self.exact.get(lookup_key(alias))
+        return self.of_term(term_id) | (self.of_term(holder) if holder is not None else frozenset())
+
     def of_key(self, key: str) -> frozenset[int]:
         if key in self.exact:
             return self.of_term(self.exact[key])
@@ -240,7 +246,7 @@ def quality_queries(glossary: Glossary, seed: int) -> list[Query]:
             if text is not None:
                 queries.append(Query(text, kind, meanings.of_term(glossary.terms[name])))
     queries += [
-        Query(alias, "alias", meanings.of_term(glossary.terms[name]))
+        Query(alias, "alias", meanings.of_alias(alias, glossary.terms[name]))
         for alias, name in glossary.dataset_aliases
         if name in glossary.terms
     ]

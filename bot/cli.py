@@ -175,7 +175,7 @@ async def define_term(settings: Settings, arguments: argparse.Namespace, seed: l
         index = GlossaryIndex.build(await store.index_rows())
         resolution = index.resolve(arguments.term)
         view = await store.term_view(resolution.term_id) if resolution.term_id is not None else None
-        if resolution.senses:
+        if resolution.kind == "senses":
             names = [name for term_id in resolution.senses if (name := index.name_of(term_id))]
             print(f"{arguments.term[:100]!r} has several senses: " + "; ".join(names), file=sys.stderr)
             return EXIT_NOT_FOUND

@@ -36,7 +36,7 @@ class Define(commands.Cog):
         guild_id = interaction.guild_id
         matcher = await self.bot.service.matcher(guild_id)
         resolution = matcher.resolve(term)
-        if resolution.senses:
+        if resolution.kind == "senses":
             await self._answer_senses(interaction, term, resolution, matcher, private=private)
             return
         if resolution.term_id is None:

@@ -86,6 +86,9 @@ PREFIX_SCAN_LIMIT = 256
 ranking 256 keys takes a fraction of a millisecond, and larger ranges are few (at most n/256 per length)."""
 LIKENESS_MARGIN = 0.05
 """Two terms as many typos from the query: the one this much more alike (`_likeness`) is clearly ahead."""
+LIKENESS_FROM_CHARS = 6
+"""Below this, a tie is not broken: a short word's typo is as often another word's ("csot" is one swap from
+"cost" and one extra letter from "CoT", which likeness prefers; the bench's short words lost ten to one)."""
 LIKENESS_SCALE = 1000
 """Likeness is ranked in thousandths, so equally alike keys keep their order by popularity."""
 FUZZY_CANDIDATES = 60
@@ -167,8 +170,9 @@ class Resolution:
     suggestions: tuple[int, ...] = ()
     """On a miss, the terms to offer instead, best first."""
     senses: tuple[int, ...] = ()
-    """The terms a base name shared by several names means ("bias" for "bias (math)" and
-    "bias (ethics/fairness)"), in the order to offer them."""
+    """When the query (or a typo of it) is a further key rather than a name or alias: the terms it means, in
+    the order to offer them. Kind "senses" when there are several ("bias" for "bias (math)" and
+    "bias (ethics/fairness)"): the person picks one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -843,10 +847,10 @@ class GlossaryIndex:
         entry = self._entry(key)
         if entry is not None:
             return Resolution("alias" if entry.is_alias and kind == "exact" else kind, entry.term_id, entry.text)
-        senses = self._senses(key)
+        senses = tuple(self._senses(key))
         if len(senses) == 1:
-            return Resolution(kind, senses[0], self._display[senses[0]])
-        return Resolution("senses", None, key, senses=tuple(senses))
+            return Resolution(kind, senses[0], self._display[senses[0]], senses=senses)
+        return Resolution("senses", None, key, senses=senses)
 
     def _suggestions(self, words: list[str], near: dict[str, int], typed: str) -> tuple[int, ...]:
         """What a miss offers: autocomplete's candidates, then names sharing a significant word with it."""
@@ -927,7 +931,7 @@ class GlossaryIndex:
             # As many typos from two terms: the one far more alike still wins ("tirgam" is "trigram"), else
             # the person picks.
             first, second = heapq.nlargest(2, by_meaning.values())
-            if first - second < LIKENESS_MARGIN:
+            if first - second < LIKENESS_MARGIN or len(readings[0]) < LIKENESS_FROM_CHARS:
                 return None
             keys = [key for key in keys if _likeness(readings, key) == first]
         return min(keys, key=lambda key: key not in self._by_key)  # a name or alias over a further key

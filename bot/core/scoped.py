@@ -83,17 +83,18 @@ class ScopedIndex:
     def resolve(self, text: str) -> Resolution:
         """Exact or alias in the server, then in the shared glossary; then a fuzzy winner, the server's first."""
         own = self.server.resolve(text)
-        if own.kind in CLEAR_KINDS:
+        if own.kind in CLEAR_KINDS and not own.senses:
             return own
         shared = self.shared.resolve(text)
-        if shared.kind in CLEAR_KINDS and shared.term_id is not None and self._visible_shared(shared.term_id):
+        clear = shared.kind in CLEAR_KINDS and not shared.senses
+        if clear and shared.term_id is not None and self._visible_shared(shared.term_id):
             return shared
         senses = _first_distinct((*own.senses, *filter(self._visible_shared, shared.senses)), MAX_SUGGESTIONS)
         if len(senses) > 1:  # a base name several entries share, here or in the shared glossary: each a button
             return Resolution("senses", None, own.matched, senses=senses)
-        if senses:
-            kind = "exact" if own.kind == "senses" or shared.kind == "senses" else "fuzzy"
-            return Resolution(kind, senses[0], self.name_of(senses[0]) or "")
+        if senses:  # one sense, or the others hidden here by the server's own names
+            meant = own if own.senses else shared
+            return Resolution("fuzzy" if meant.kind == "fuzzy" else "exact", senses[0], self.name_of(senses[0]) or "")
         for candidate in (own, shared):
             if candidate.kind == "fuzzy" and (candidate is own or self._visible_shared(candidate.term_id or 0)):
                 return candidate

@@ -78,3 +78,16 @@ def test_a_first_keystroke_offers_the_servers_names_by_key_over_the_shared_ones(
     ]
     assert (102, "Quokka Protocol (LLMOps)") in [(choice.term_id, choice.label) for choice in choices]
     assert [choice.term_id for choice in first_keystroke(SHARED, [], "trans", "trans")] == [2]
+
+
+def test_senses_gather_from_the_server_and_the_shared_glossary() -> None:
+    shared = GlossaryIndex.build([(1, "bias (math)", (), 5), (2, "bias (ethics/fairness)", (), 1)])
+    with_own_sense = ScopedIndex(shared, GlossaryIndex.build([(101, "bias (Example Corp)", (), 0)]))
+    resolution = with_own_sense.resolve("bias")
+    assert resolution.kind == "senses" and resolution.senses == (101, 1, 2)
+    # A server entry named "bias (math)" stands for the shared one of that name.
+    hiding = ScopedIndex(shared, GlossaryIndex.build([(101, "bias (math)", (), 0)]))
+    assert hiding.resolve("bias").senses == (101, 2)
+    # ... and when it hides every other sense, it is the answer.
+    one_left = ScopedIndex(shared, GlossaryIndex.build([(101, "Bias (math)", ("bias ethics fairness",), 0)]))
+    assert (one_left.resolve("bias").kind, one_left.resolve("bias").term_id) == ("exact", 101)
