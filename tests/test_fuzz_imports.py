@@ -355,7 +355,11 @@ valid_point = st.fixed_dictionaries(
         "figure": st.text(min_size=1, max_size=10).filter(str.strip),
         "headline": st.text(min_size=1, max_size=60).filter(str.strip),
     },
-    optional={"detail": st.text(max_size=100), "rank": st.integers(1, 10), "source_url": st.just("https://x.y/z")},
+    optional={
+        "detail": st.text(max_size=100),
+        "rank": st.integers(1, 10),
+        "source_url": st.just("https://example.org/z"),
+    },
 )
 valid_points = st.lists(valid_point, max_size=5, unique_by=lambda point: (point["week"], point.get("rank", 1)))
 
