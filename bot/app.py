@@ -285,6 +285,20 @@ class GlossaryBot(commands.Bot):
         log.info("synced %d global commands", len(synced))
 
 
+class OneLineReconnects(logging.Filter):
+    """discord.py logs each failed reconnect of the gateway with a full traceback; for a network that is
+    down (the common case: nothing to debug), one line saying so, as for the login, is enough."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if record.msg == "Attempting a reconnect in %.2fs" and isinstance(error, (*UNREACHABLE, OSError)):
+            record.msg = "cannot reach Discord: %s; the bot will retry in %.1f s"
+            record.args = (unreachable_reason(error), *(record.args or ()))
+            record.exc_info = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
 def unreachable_reason(error: BaseException) -> str:
     """The one-line cause of a failed connection (aiohttp's message names the host and the system's error)."""
     if isinstance(error, TimeoutError):
@@ -309,6 +323,8 @@ async def run_until_stopped(bot: GlossaryBot, token: str) -> None:
 
     for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, on_signal, signum)
+    reconnects = OneLineReconnects()
+    logging.getLogger("discord.client").addFilter(reconnects)
     try:
         async with bot:
             running = asyncio.create_task(bot.start_when_reachable(token), name="glossary-bot")
@@ -330,5 +346,6 @@ async def run_until_stopped(bot: GlossaryBot, token: str) -> None:
             elif not running.cancelled() and running.exception() is not None:
                 log.warning("the connection ended with an error while stopping", exc_info=running.exception())
     finally:
+        logging.getLogger("discord.client").removeFilter(reconnects)
         for signum in STOP_SIGNALS:
             loop.remove_signal_handler(signum)

@@ -43,8 +43,12 @@ async def open_database(
     an answer (from the database as it is: not migrated, not seeded; see `Database.read_only`).
     """
     path = settings.database_path
+    writable = may_write(path)
+    if not (read_only or writable):
+        # Found now rather than at the first write, which would fail with "read-only" after work was done.
+        raise setting_problem("DATABASE_PATH", path, "is read-only for this user, and this needs to write to it")
     try:
-        if read_only and not may_write(path):
+        if not writable:
             return await Database.open_read_only(path)
         return await Database.open(path, busy_timeout_ms=busy_timeout_ms)
     except DatabaseUnusable as problem:

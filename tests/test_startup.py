@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,9 +28,12 @@ from tests.processes import (
     SETTINGS_VARIABLES,
     BotProcess,
     database_problems,
+    kill,
+    locked_by_another_process,
     process_env,
     run_cli,
     run_clis,
+    spawn,
 )
 
 HANG = 60.0
@@ -297,6 +301,14 @@ def test_reading_commands_work_on_a_database_the_user_may_not_write(
     imported = run_as(prefix, "import", REPO_ROOT / "tests" / "fixtures" / "cli_glossary.yaml", database=database)
     line = assert_one_line(imported, EXIT_USAGE, f"DATABASE_PATH {database}: is read-only for this user")
     assert "again" not in line
+    # So does the bot, before it contacts Discord (were it to, it would retry the closed port until the timeout).
+    command = [*prefix, sys.executable, "-m", "tests.e2e.bot_process"]
+    env = offline_bot_env(database, closed_port())
+    bot = subprocess.run(
+        command, env=env, cwd=database.parent, capture_output=True, text=True, timeout=HANG, check=False
+    )
+    assert bot.returncode == EXIT_USAGE, bot.stderr
+    assert bot.stderr.strip().splitlines()[-1].startswith(f"DATABASE_PATH {database}: is read-only for this user")
     assert database.read_bytes() == before
     assert sorted(path.name for path in database.parent.iterdir()) == ["bot.db"]
 
@@ -324,3 +336,45 @@ def test_default_paths_follow_the_project_from_any_folder(tmp_path: Path) -> Non
     assert result.stdout.splitlines()[0] == "Large Language Model"
     assert (project / "data" / "bot.db").is_file()
     assert list(elsewhere.iterdir()) == []
+
+
+async def test_losing_the_network_later_is_one_line_per_retry_too(tmp_path: Path) -> None:
+    fake = FakeDiscord()
+    populate_world(fake)
+    await fake.start()
+    env = process_env(tmp_path / "bot.db", discord_token="fake-token")
+    env[API_VARIABLE], env[GATEWAY_VARIABLE] = fake.base_url, fake.gateway_url
+    process = await BotProcess.start(env, tmp_path, tmp_path / "bot.log")
+    try:
+        await process.wait_until(lambda: fake.identify_count > 0, "the bot's IDENTIFY")
+        await fake.stop()  # the gateway goes away and nothing answers any more
+        await process.wait_for_log("cannot reach Discord: ")
+        process.signal(signal.SIGTERM)
+        assert await process.wait() == EXIT_OK, process.log()
+    finally:
+        await process.kill()
+        await fake.stop()
+    assert "Traceback" not in process.log(), process.log()
+
+
+def test_ctrl_c_during_a_chore_is_quiet(tmp_path: Path) -> None:
+    """Interrupted while waiting for another process's lock: exit 130 as shells expect, no traceback."""
+    database = tmp_path / "bot.db"
+    env = process_env(database, seed_path=tmp_path / "no-seed.yaml")
+    assert run_cli("define", "llm", env=env, cwd=tmp_path).returncode == EXIT_NOT_FOUND  # creates it
+    fixture = REPO_ROOT / "tests" / "fixtures" / "cli_glossary.yaml"
+    with locked_by_another_process(database):
+        process = spawn("bot", "import", fixture, env=env, cwd=tmp_path)
+        try:
+            opened = Path(f"/proc/{process.pid}/fd")
+            deadline = time.monotonic() + HANG
+            while not any(link.resolve() == database for link in opened.iterdir() if link.is_symlink()):
+                assert process.poll() is None and time.monotonic() < deadline, "the import never opened the database"
+                time.sleep(0.02)
+            process.send_signal(signal.SIGINT)
+            _, err = process.communicate(timeout=HANG)
+        finally:
+            if process.poll() is None:
+                kill(process)
+    assert process.returncode == 130, err
+    assert "Traceback" not in err, "\n" + err

@@ -71,10 +71,7 @@ def check_location(path: Path) -> None:
     """Refuse, before SQLite sees it, a path that can never be the database file."""
     if str(path) == MEMORY:
         return
-    if path.is_dir():
-        raise DatabaseUnusable(path, f"is a folder, not a database file (e.g. {path / 'bot.db'})")
-    if path.exists() and not path.is_file():
-        raise DatabaseUnusable(path, "is not a regular file")
+    _refuse_what_is_not_a_file(path)
     if not path.exists():
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -84,6 +81,13 @@ def check_location(path: Path) -> None:
             pass  # created meanwhile by another process: SQLite will open it
         except OSError as error:
             raise DatabaseUnusable(path, f"cannot be created ({error.strerror or error})") from None
+
+
+def _refuse_what_is_not_a_file(path: Path) -> None:
+    if path.is_dir():
+        raise DatabaseUnusable(path, f"is a folder, not a database file (e.g. {path / 'bot.db'})")
+    if path.exists() and not path.is_file():
+        raise DatabaseUnusable(path, "is not a regular file")
 
 
 def may_write(path: Path) -> bool:
@@ -103,10 +107,9 @@ def read_only_uri(path: Path) -> str:
     when it is missing and no -wal file exists (no one has the database open), the file is complete as
     it is and `immutable=1` reads it without the -shm.
     """
-    if path.is_dir():
-        raise DatabaseUnusable(path, f"is a folder, not a database file (e.g. {path / 'bot.db'})")
-    if not path.is_file():
-        raise DatabaseUnusable(path, "does not exist" if not path.exists() else "is not a regular file")
+    _refuse_what_is_not_a_file(path)
+    if not path.exists():
+        raise DatabaseUnusable(path, "does not exist")
     uri = path.resolve().as_uri()
     try:
         with contextlib.closing(sqlite3.connect(f"{uri}?mode=ro", uri=True)) as probe:
@@ -325,7 +328,15 @@ async def _connect(
 ) -> aiosqlite.Connection:
     """A connection to a path, or with `uri` to a `file:` URI (see `read_only_uri`)."""
     # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction is exactly what we say.
-    connection = await aiosqlite.connect(path, isolation_level=None, uri=uri)
+    opening = asyncio.ensure_future(aiosqlite.connect(path, isolation_level=None, uri=uri))
+    try:
+        connection = await asyncio.shield(opening)
+    except asyncio.CancelledError:
+        # Cancelled (Ctrl-C) while aiosqlite's thread opens the file: let it finish and close it, or the
+        # thread would outlive the event loop and fail handing over its result.
+        with contextlib.suppress(Exception):
+            await (await opening).close()
+        raise
     connection.row_factory = aiosqlite.Row
     pragmas = ["synchronous = NORMAL", "foreign_keys = ON", f"busy_timeout = {busy_timeout_ms}"]
     if query_only:
