@@ -8,6 +8,7 @@ percentile (bench/timing.py), and every baseline in the same run on the same inp
 - bench/autocomplete.py: `GlossaryIndex.complete` per keystroke, against difflib and rapidfuzz, recall;
 - bench/define.py: `/define` from interaction to payload (resolve, SQLite read, render);
 - bench/start.py (+ bench/startup.py): start to ready and memory, each start a fresh process;
+- bench/imports.py: importing 1,000 to 100,000 entries in one transaction, against plain `executemany`;
 - bench/e2e.py: the real client through the fake Discord: throughput, event-loop lag, the broadcast.
 
 Everything talks to 127.0.0.1 only (the fake Discord of tests/e2e), in bounded numbers of requests.

@@ -7,12 +7,12 @@ import logging
 import time
 from pathlib import Path
 
-from bench import autocomplete, define, e2e, quality, servers, start
+from bench import autocomplete, define, e2e, imports, quality, servers, start
 from bench.config import FULL, QUICK
 from bench.report import Report
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
-AREAS = ("autocomplete", "define", "quality", "start", "servers", "e2e")
+AREAS = ("autocomplete", "define", "quality", "start", "import", "servers", "e2e")
 
 
 def main() -> None:
@@ -33,6 +33,8 @@ def main() -> None:
         quality.run(report, verbose=arguments.only is not None)
     if "start" in areas:
         start.run(mode, report)
+    if "import" in areas:
+        imports.run(mode, report)
     if "servers" in areas:
         servers.run(mode, report)
     if "e2e" in areas:

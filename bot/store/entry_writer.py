@@ -37,6 +37,8 @@ FTS_TRIGGERS = "term_search_*"
 """The triggers of migration 0004 that keep `term_search` and `terms.alias_text` current (a GLOB)."""
 FTS_PENDING_BYTES = 16 * 1024 * 1024
 """How much indexed text FTS5 holds in memory before it writes a segment (its default: 1 MB)."""
+IMPORT_CACHE_KIB = 256 * 1024
+"""SQLite's page cache while entries are written (KiB; its default is 2,000 KiB): see `EntryWriter.apply`."""
 IDS_SQL = "SELECT value FROM json_each(?)"
 """Stands for a list of ids passed as one JSON parameter: one statement however many there are."""
 ALIAS_TEXT_SEPARATOR = "\n"
@@ -155,6 +157,18 @@ class EntryWriter:
         return key
 
     async def apply(self, entries: Sequence[Entry]) -> None:
+        async with self.connection.execute("PRAGMA cache_size") as cursor:
+            row = await cursor.fetchone()
+        # A big import touches every page of the name and relation indexes in no particular order: with
+        # SQLite's default 8 MB cache they are read and written again and again. The cache grows only as
+        # pages are used, so a small import costs no more memory than before.
+        await self.connection.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+        try:
+            await self._apply(entries)
+        finally:
+            await self.connection.execute(f"PRAGMA cache_size = {int(row[0]) if row else -2000}")
+
+    async def _apply(self, entries: Sequence[Entry]) -> None:
         await self._read_names()
         keys = [self._key(entry.term) for entry in entries]
         await self._read_terms({owner.term_id for key in keys if (owner := self.owners.get(key))})
