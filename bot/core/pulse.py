@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from bot.core.csv_fields import whole_csv_fields
 from bot.core.entry import is_valid_url
 from bot.core.render import (
     CONTENT_LIMIT,
@@ -98,7 +99,7 @@ def point_problems(point: DataPoint) -> list[str]:
         ("detail", point.detail, MAX_DETAIL_CHARS),
     ):
         if len(value) > limit:
-            problems.append(f"{label} is {len(value)} characters, the limit is {limit}")
+            problems.append(f"{label} is too long: {len(value):,} characters, the limit is {limit:,}")
     if not point.figure.strip():
         problems.append("figure is empty")
     if not point.headline.strip():
@@ -142,7 +143,11 @@ def parse_points(text: str, *, source: str, is_csv: bool) -> list[DataPoint]:
     `rank` is optional: unranked points take the ranks their week has left free, in file order, after
     the points that name their rank (two points naming the same rank of a week are an error).
     """
-    records, problems = _records_csv(text) if is_csv else _records_json(text)
+    if is_csv:
+        with whole_csv_fields(MAX_FILE_BYTES):  # an over-long field is then "too long", not "not valid CSV"
+            records, problems = _records_csv(text)
+    else:
+        records, problems = _records_json(text)
     if len(records) > MAX_FILE_POINTS:
         problems.append(f"{len(records)} entries, the limit is {MAX_FILE_POINTS}")
     points: list[tuple[str, DataPoint, bool]] = []

@@ -7,10 +7,8 @@ returns the glossary or raises `ImportFailed` with every problem at once, so one
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
@@ -103,18 +101,6 @@ def read_text(path: Path) -> str:
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         raise fail(path, "is not UTF-8 text (save it as UTF-8 and retry)", f"line {line}") from error
-
-
-@contextmanager
-def whole_csv_fields() -> Iterator[None]:
-    """Read CSV fields of any length (the file's size is capped already), so that an over-long one is
-    reported by `long_fields` as too long, naming its line and column, instead of failing the parse as
-    "field larger than field limit", which reads like a broken file. The process-wide limit is restored."""
-    previous = csv.field_size_limit(MAX_FILE_BYTES)
-    try:
-        yield
-    finally:
-        csv.field_size_limit(previous)
 
 
 def long_fields(row: Sequence[str], columns: Sequence[str]) -> list[str]:

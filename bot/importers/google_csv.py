@@ -24,9 +24,11 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 from bs4 import BeautifulSoup, Tag
 from markdownify import ATX, MarkdownConverter
 
+from bot.core.csv_fields import whole_csv_fields
 from bot.core.entry import MAX_DEFINITION_CHARS, MAX_DESCRIPTION_CHARS, MAX_RELATED, Entry
 from bot.core.normalize import lookup_key, tokens
 from bot.importers.common import (
+    MAX_FILE_BYTES,
     PIPE_CSV_DELIMITER,
     ImportIssue,
     ParsedGlossary,
@@ -39,7 +41,6 @@ from bot.importers.common import (
     progress,
     read_text,
     unique_names,
-    whole_csv_fields,
 )
 
 TERM_SUFFIX = " (Google Machine Learning Glossary)"
@@ -314,7 +315,7 @@ def _rows(path: Path, text: str, issues: list[ImportIssue], notes: list[ImportIs
     rows: list[tuple[int, list[str]]] = []
     next_line = 1
     try:
-        with whole_csv_fields():
+        with whole_csv_fields(MAX_FILE_BYTES):
             for cells in reader:
                 start, next_line = next_line, reader.line_num + 1
                 if not any(cell.strip() for cell in cells):

@@ -19,8 +19,10 @@ from typing import TypeVar
 
 import yaml
 
+from bot.core.csv_fields import whole_csv_fields
 from bot.core.entry import OPTIONAL_FIELDS, Entry
 from bot.importers.common import (
+    MAX_FILE_BYTES,
     FieldError,
     ImportIssue,
     ParsedGlossary,
@@ -35,7 +37,6 @@ from bot.importers.common import (
     read_text,
     text_field,
     text_list,
-    whole_csv_fields,
 )
 
 COLUMNS = ("term", "definition", "description", "aliases", "related", "category", "url")
@@ -116,7 +117,7 @@ def read_own_csv(path: Path, *, progress_bar: bool = False) -> ParsedGlossary:
     rows: list[tuple[int, list[str]]] = []
     try:
         next_line = 1
-        with whole_csv_fields():
+        with whole_csv_fields(MAX_FILE_BYTES):
             for row in reader:
                 # line_num is where the record ended; a quoted cell can span lines, so remember the start.
                 start, next_line = next_line, reader.line_num + 1

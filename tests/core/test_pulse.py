@@ -1,3 +1,4 @@
+import csv
 import json
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from bot.core.pulse import (
 )
 from bot.core.render import EMBEDS_TOTAL_LIMIT, embed_length
 
+DEFAULT_CSV_FIELD_LIMIT = 131_072
 GOOD = [
     {
         "week": "2026-W48",
@@ -80,7 +82,7 @@ def test_a_missing_csv_column_is_one_clear_problem() -> None:
             [{"week": "2026-W48", "figure": "1", "headline": "h", "rank": 1}] * 2,
             "entry 2: 2026-W48 already has a rank 1",
         ),
-        ([{"week": "2026-W48", "figure": "1", "headline": "h" * 201}], "headline is 201 characters"),
+        ([{"week": "2026-W48", "figure": "1", "headline": "h" * 201}], "headline is too long: 201 characters"),
         (["just text"], "entry 1: must be an object"),
     ],
 )
@@ -88,6 +90,14 @@ def test_bad_entries_fail_the_whole_file_naming_the_entry(records: list[object],
     with pytest.raises(PulseFileError) as failure:
         parse_points(json.dumps(records), source="p.json", is_csv=False)
     assert any(message in problem and problem.startswith("p.json, ") for problem in failure.value.problems)
+
+
+def test_a_csv_field_over_the_csv_modules_default_limit_is_too_long_not_broken() -> None:
+    huge = "x" * 160_000  # characters: past the csv module's default 131,072
+    with pytest.raises(PulseFileError) as failure:
+        parse_points(f"week,figure,headline\n2026-W48,Example,{huge}\n", source="p.csv", is_csv=True)
+    assert failure.value.problems == ["p.csv, line 2: headline is too long: 160,000 characters, the limit is 200"]
+    assert csv.field_size_limit() == DEFAULT_CSV_FIELD_LIMIT  # the process-wide limit is restored
 
 
 def test_broken_files_are_reported_with_a_line(tmp_path: Path) -> None:
