@@ -118,7 +118,7 @@ class GlossaryService:
     def record_popularity(self, term_id: int, guild_id: int | None) -> None:
         """A lookup raises the term in autocomplete, in whichever index holds it."""
         scoped = self.server_indexes.cached(guild_id) if guild_id is not None else None
-        (scoped or self.shared).record_lookup(term_id)
+        (self.shared if scoped is None else scoped).record_lookup(term_id)
 
     async def search(self, query: SearchQuery, page: int, guild_id: int | None) -> SearchPage:
         return await self.search_store.search(query, page, guild_id=guild_id)

@@ -200,6 +200,14 @@ async def test_refusals_for_members_server_editors_and_other_servers(two_servers
     assert title(await define(rig, "QProt", here())) == "Quokka Protocol"
     assert title(await define(rig, "QProt", elsewhere())) is None
 
+    # A bot editor adds to the shared glossary unless they ask for this server's.
+    ours = await add_entry(rig, {"name": "Editor Rule", "definition": "Example."}, user_id=EDITOR_ID, scope="server")
+    assert "this server's glossary" in ours.content, ours.content
+    shared = await add_entry(rig, {"name": "Editor Term", "definition": "Example."}, user_id=EDITOR_ID)
+    assert shared.content.startswith("Added **Editor Term**") and "server" not in shared.content
+    assert title(await define(rig, "Editor Rule", elsewhere())) is None
+    assert title(await define(rig, "Editor Term", elsewhere())) == "Editor Term"
+
     # A shared entry may not link to a server's own.
     linked = await rig.fake.slash("glossary relate", {"term": "ChatGPT", "other": "Quokka Protocol"}, **here(EDITOR_ID))
     assert "can only link to shared entries" in linked.content
