@@ -364,8 +364,11 @@ class Glossary(commands.GroupCog, group_name="glossary", group_description="Cura
     @app_commands.command(name="export", description="This server's own glossary as a file (imports back unchanged)")
     @app_commands.describe(format="csv, json or yaml (default: yaml)")
     async def export(self, interaction: discord.Interaction[discord.Client], format: ExportFormat = "yaml") -> None:
-        exported = await self.transfer.export(await self.actor(interaction), format)
-        await interaction.response.send_message(
+        actor = await self.actor(interaction)
+        require_server_editor(actor)
+        await interaction.response.defer(ephemeral=True, thinking=True)  # thousands of entries take a moment
+        exported = await self.transfer.export(actor, format)
+        await interaction.followup.send(
             f"This server's glossary: {exported.count:,} entries.",
             file=discord.File(io.BytesIO(exported.content), filename=exported.filename),
             ephemeral=True,

@@ -383,8 +383,9 @@ async def test_an_export_imports_back_unchanged(two_servers: Rig, file_format: s
     rig = two_servers
     await import_file(rig, "house.yaml", HOUSE_FILE, here(MANAGER_ID))
     exported = await rig.fake.slash("glossary export", {"format": file_format}, **here(MANAGER_ID))
-    assert exported.ephemeral and exported.content == "This server's glossary: 2 entries.", exported.content
-    [attachment] = (exported.message or {})["attachments"]
+    [message] = await exported.followups()
+    assert exported.ephemeral and message["content"] == "This server's glossary: 2 entries.", message
+    [attachment] = message["attachments"]
     filename, content, _ = rig.fake.files[int(attachment["id"])]
     assert filename == f"glossary-{GUILD_ID}.{file_format}"
     assert b"Quokka Protocol" in content and b"Otter" not in content  # the preview above was not confirmed
@@ -400,5 +401,5 @@ async def test_an_export_imports_back_unchanged(two_servers: Rig, file_format: s
     theirs = await define(rig, "Quokka Protocol", elsewhere())
     assert title(theirs) == "Quokka Protocol" and labels(theirs) == [SHARED_LLM]
     back = await rig.fake.slash("glossary export", {"format": file_format}, **elsewhere(OTHER_MANAGER_ID))
-    [attachment] = (back.message or {})["attachments"]
+    [attachment] = (await back.followups())[0]["attachments"]
     assert rig.fake.files[int(attachment["id"])][1] == content
