@@ -10,7 +10,7 @@ entry, which carries a button to the shared one (see `shadowed`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.core.index import MAX_CHOICE_CHARS, MAX_CHOICES, MAX_SUGGESTIONS, Choice, GlossaryIndex, Resolution, Tier
 
@@ -86,20 +86,28 @@ class ScopedIndex:
         if own.kind in CLEAR_KINDS and not own.senses:
             return own
         shared = self.shared.resolve(text)
-        clear = shared.kind in CLEAR_KINDS and not shared.senses
-        if clear and shared.term_id is not None and self._visible_shared(shared.term_id):
-            return shared
+        if shared.kind in CLEAR_KINDS and not shared.senses:
+            return self._here(shared)
         senses = _first_distinct((*own.senses, *filter(self._visible_shared, shared.senses)), MAX_SUGGESTIONS)
         if len(senses) > 1:  # a base name several entries share, here or in the shared glossary: each a button
             return Resolution("senses", None, own.matched, senses=senses)
         if senses:  # one sense, or the others hidden here by the server's own names
             meant = own if own.senses else shared
             return Resolution("fuzzy" if meant.kind == "fuzzy" else "exact", senses[0], self.name_of(senses[0]) or "")
-        for candidate in (own, shared):
-            if candidate.kind == "fuzzy" and (candidate is own or self._visible_shared(candidate.term_id or 0)):
-                return candidate
+        if own.kind == "fuzzy":
+            return own
+        if shared.kind == "fuzzy":
+            return self._here(shared)
         visible = (term_id for term_id in shared.suggestions if self._visible_shared(term_id))
         return Resolution("miss", None, own.matched, _first_distinct((*own.suggestions, *visible), MAX_SUGGESTIONS))
+
+    def _here(self, found: Resolution) -> Resolution:
+        """A shared answer as this server sees it: a shared entry whose name a server entry carries is that
+        server entry here, also when it was found by one of its aliases ("LLM" for "Large Language Model")."""
+        if found.term_id is None or self._visible_shared(found.term_id):
+            return found
+        name = self.shared.name_of(found.term_id)
+        return replace(found, term_id=None if name is None else self.server.term_for(name))
 
 
 def merge_choices(own: list[Choice], shared: list[Choice], limit: int = MAX_CHOICES) -> list[Choice]:

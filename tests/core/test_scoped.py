@@ -32,6 +32,12 @@ def test_a_shadowed_shared_entry_is_reached_by_its_other_names_and_the_button() 
     assert index.shadowed(101) == 1 and index.shadowed(102) is None and index.shadowed(2) is None
     # "LLM" is the server's now, but the shared entry's own name still finds it.
     assert index.resolve("Large Language Model").term_id == 1
+    # A server entry carrying a shared entry's name answers for that entry's aliases too.
+    named = ScopedIndex(
+        SHARED, GlossaryIndex.build([(201, "Transformer", (), 0), (202, "Large Language Model", (), 0)])
+    )
+    assert named.resolve("LLM").term_id == 202 and named.resolve("transformer").term_id == 201
+    assert named.resolve("Transfomer").term_id == 201
 
 
 def test_completion_merges_by_tier_with_the_server_first_and_no_value_twice() -> None:
