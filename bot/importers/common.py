@@ -175,7 +175,7 @@ def text_field(value: object, name: str, *, required: bool) -> str:
         return ""
     if not isinstance(value, str):
         raise FieldError(f"the {name} must be text, not {describe_type(value)} (put it in quotes)")
-    return value.strip()
+    return _encodable(value, name).strip()
 
 
 def optional_text(value: object, name: str) -> str | None:
@@ -190,7 +190,19 @@ def text_list(value: object, name: str) -> tuple[str, ...]:
     for item in value:
         if not isinstance(item, str):
             raise FieldError(f"every item of the {name} must be text, found {describe_type(item)}")
-    return tuple(item.strip() for item in value)
+    return tuple(_encodable(item, name).strip() for item in value)
+
+
+def _encodable(text: str, name: str) -> str:
+    """`text` if it is made of characters: JSON's escapes can spell half a character (a lone surrogate,
+    "\\ud800"), which no file and no database can store."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise FieldError(
+            f"the {name} holds \\u{ord(text[error.start]):04x}, half of a character (a lone surrogate)"
+        ) from None
+    return text
 
 
 def unique_names(names: Iterable[str], *, exclude: Iterable[str] = ()) -> tuple[str, ...]:

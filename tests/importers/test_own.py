@@ -131,6 +131,14 @@ def test_csv_with_only_a_header_is_an_empty_glossary(tmp_path: Path) -> None:
 # --- JSON ---------------------------------------------------------------------------------------------
 
 
+def test_json_escapes_spelling_half_a_character_are_refused(tmp_path: Path) -> None:
+    text = '[{"term": "ok", "definition": "A \\ud800 half"}, {"term": "x", "definition": "d", "aliases": ["\\udc00"]}]'
+    assert failure(tmp_path / "g.json", text) == [
+        "g.json, entry 1 'ok' (line 1): the definition holds \\ud800, half of a character (a lone surrogate)",
+        "g.json, entry 2 'x' (line 1): the aliases holds \\udc00, half of a character (a lone surrogate)",
+    ]
+
+
 def test_json_errors_name_entry_and_line(tmp_path: Path) -> None:
     text = """[
   {"term": "bias", "definition": "An offset."},
