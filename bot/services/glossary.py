@@ -76,6 +76,7 @@ class GlossaryService:
         self.server_terms_limit = server_terms_limit
 
     def close(self) -> None:
+        self.server_indexes.close()
         self.servers.close()
 
     def replace_shared(self, index: GlossaryIndex) -> None:

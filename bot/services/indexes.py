@@ -65,6 +65,11 @@ class ServerIndexes:
             self._tasks.add(task)
             task.add_done_callback(self._prepared)
 
+    def close(self) -> None:
+        """Cancel the loads nobody waits for: the database is closing."""
+        for task in self._tasks:
+            task.cancel()
+
     def _prepared(self, task: asyncio.Task[ScopedIndex | None]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
