@@ -1,41 +1,37 @@
-"""Exact, prefix and fuzzy matching over term names and aliases, kept in memory.
+"""Exact, prefix and fuzzy matching over term names and aliases, kept in memory: the tiers, their ranking,
+and what a submitted term resolves to.
 
-The index answers two questions:
+The index answers two questions from one candidate search:
 - `complete(text)`: what to offer while someone types (autocomplete), ranked in tiers;
-- `resolve(text)`: which single term a submitted `/define` means, if any.
+- `resolve(text)`: which single term a submitted `/define` means (autocomplete's first candidate when it
+  is clearly ahead), the senses a base name shared by several names may mean, or what to suggest.
 
 Design notes (sized for 100,000 terms; `make bench` measures every claim here):
-- Keys come from `normalize.lookup_key`, so case, spaces, hyphens, punctuation and plurals never matter.
-- Every tier reads one sorted list of keys (and one sorted list of inner-word suffixes): the keys
-  starting with a prefix are a contiguous range found by binary search, so no tier scans the glossary.
+- Keys come from `normalize.lookup_key`, so case, spaces, hyphens, punctuation and plurals never matter;
+  a name is also found by its further keys (`normalize.further_keys`: "false positive" and "FP" for
+  "false positive (FP)", and the name as typed where making it singular changed it).
+- Every tier reads the sorted-key arrays (bot/core/keys.py): the keys starting with a prefix are a
+  contiguous range found by binary search, so no tier scans the glossary.
 - A range too large to rank per keystroke (one or two letters can match thousands of keys) is ranked by
   popularity once and cached; `record_lookup` keeps those cached rankings current.
-- Typos: instead of comparing the query with every key, the fuzzy tier walks the sorted keys as if they
-  were a trie (a node's children found by binary search). It follows the query exactly for as long as
-  some key does, and branches only where a typo can be: at each step it tries a dropped, extra, swapped
-  or replaced letter, with the letters that actually occur there. Each branch costs a binary search, and
-  once few keys are left under a branch they are compared with the query directly, in C (rapidfuzz's OSA
-  distance, after a longest-common-subsequence filter). A lookup's work depends on the query and on how
-  many keys branch near it, not on reading the glossary: ×2.5 per tenfold glossary where a scan is ×10.
-  Two typos among the very first letters are left out (see TYPO_DENSE_PREFIX) unless the later words of
-  the query single out the names to compare; and autocomplete looks for a second typo only in text that
-  no name starts with (text some names start with is being typed as they are spelled).
+- Typos are found by the typo walk (bot/core/typos.py), whose cost depends on the query and the keys near
+  it, not on the glossary's size. Autocomplete looks for a second typo only in text that no name starts
+  with (text some names start with is being typed as they are spelled).
 """
 
 from __future__ import annotations
 
-import bisect
 import heapq
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import IntEnum
-from operator import itemgetter
 from typing import Literal
 
-from rapidfuzz import process
-from rapidfuzz.distance import OSA, Indel, LCSseq
+from rapidfuzz.distance import OSA, Indel
 
+from bot.core.keys import SortedKeys
 from bot.core.normalize import MAX_QUERY_CHARS, further_keys, lookup_key, singular, tokens, typed_key, typed_words
+from bot.core.typos import TypoTuning, near_prefixes
 
 MAX_CHOICES = 25
 """Discord shows at most 25 autocomplete choices."""
@@ -46,39 +42,11 @@ MAX_SUGGESTIONS = 5
 MIN_FUZZY_KEY_CHARS = 4
 MIN_SHARED_WORD_CHARS = 3
 """Shorter words ("ai", "of") are shared by too many names to make a suggestion meaningful."""
-STOP_WORDS = frozenset(
-    {
-        "the",
-        "and",
-        "for",
-        "with",
-        "from",
-        "into",
-        "what",
-        "how",
-        "why",
-        "who",
-        "which",
-        "when",
-        "where",
-        "that",
-        "this",
-        "are",
-        "was",
-        "were",
-        "you",
-        "your",
-        "our",
-        "its",
-        "not",
-        "but",
-        "can",
-        "does",
-        "about",
-        "over",
-        "under",
-    }
-)
+_STOP_WORDS_TEXT = """
+the and for with from into what how why who which when where that this are was were you your our its not but
+can does about over under
+"""
+STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 """Words a miss's suggestions never rest on: they say nothing about what the person is looking for."""
 """Below this, every short key is "one edit away": fuzzy matching would be noise."""
 PREFIX_SCAN_LIMIT = 256
@@ -93,48 +61,18 @@ LIKENESS_SCALE = 1000
 """Likeness is ranked in thousandths, so equally alike keys keep their order by popularity."""
 FUZZY_CANDIDATES = 60
 """At most this many near prefixes (the closest first) are turned into terms; more only costs time."""
-DIRECT_MATCH_KEYS = {1: 8, 2: 1024}
-"""With this many keys or fewer left under the walk's position (by typos left), comparing the rest of the
-query with each of them in C is cheaper than walking on letter by letter in Python. Not more for two typos:
-at 100,000 terms the keys under a common first word's first letters ("ma…" for "Machine …", 2,000 to 3,500)
-nearly all hold a prefix within two typos of a query typed a letter or two past that word, and listing
-those prefixes for the comparison took ~1.5 ms (the slowest keystrokes); the walk narrows them first."""
-SMALL_GLOSSARY_KEYS = 4096
-"""A glossary of this many keys or fewer is compared with a two-typo query whole, from the first letter: it
-costs about what the walk does there, and it finds two typos among the first letters too, which the walk
-leaves out (TYPO_DENSE_PREFIX). At 1,000 terms that keeps a few answers such as "Cairation" → "Variational"."""
-LCS_FILTER_MIN_SLACK = 2
-"""`_match_keys` filters keys by their common subsequence with the query only for a rest of the query longer
-than this many times the typos allowed, and more keys than LCS_FILTER_MIN_KEYS."""
-LCS_FILTER_MIN_KEYS = 16
-LEAF_SCAN_KEYS = 4
-"""A branch with this many keys or fewer is checked key by key; a larger one by binary search."""
-LATER_WORDS_MIN_CHARS = 4
-LATER_WORDS_MAX_NAMES = 1024
-"""Later words of at least LATER_WORDS_MIN_CHARS letters that go on in more names than this (common words
-at 100,000 terms) are not used: comparing with every one of them would cost more than the rest of a walk."""
-BRANCH_CACHE_DEPTH = 3
-"""Prefixes this short have dozens of branches each, and every typo walk visits them: list them once."""
 ONE_EDIT_FROM_CHARS = 4
 TWO_EDITS_FROM_CHARS = 6
 """Two typos in a word of six letters are still found ("grdint" is "gradient") in a glossary of up to
-SMALL_GLOSSARY_KEYS keys; in a larger one, only from LARGE_GLOSSARY_TWO_EDITS_FROM_CHARS letters."""
+`TypoTuning.small_glossary_keys` keys; in a larger one, only from LARGE_GLOSSARY_TWO_EDITS_FROM_CHARS letters."""
 LARGE_GLOSSARY_TWO_EDITS_FROM_CHARS = 8
 """At 100,000 terms most six-letter texts are two typos from hundreds of prefixes: ranking them all took
 ~0.75 ms a keystroke (median, five times more), for an answer that is mostly noise among so many names."""
-TYPO_DENSE_PREFIX = 4
-"""The typo walk finds one typo anywhere but not two within these first letters: near the start every prefix
-is two edits from most others, and the walk would branch into much of the glossary (tens of milliseconds at
-100,000 terms) for the few queries that misspell two of their first four letters. Four rather than three:
-a typo among them must be followed by one more right letter, which prunes most branches early (the p99 at
-100,000 terms drops by a fifth) and loses no recall that the later-words check does not win back."""
-_AFTER_EVERY_KEY = "\U0010ffff"
-"""Sorts after any character a key can hold, so `prefix + _AFTER_EVERY_KEY` ends a prefix's range."""
 
 
 def max_edits(key: str, *, large: bool = False) -> int:
     """How many typos a key of this length may carry and still count as a clear match (in a glossary
-    of more than SMALL_GLOSSARY_KEYS keys if `large`)."""
+    of more than `TypoTuning.small_glossary_keys` keys if `large`)."""
     if len(key) < ONE_EDIT_FROM_CHARS:
         return 0
     return 1 if len(key) < (LARGE_GLOSSARY_TWO_EDITS_FROM_CHARS if large else TWO_EDITS_FROM_CHARS) else 2
@@ -183,20 +121,6 @@ class _Name:
     is_alias: bool
 
 
-@dataclass(slots=True)
-class _Walk:
-    """One typo walk: the query and the typos it may hold, what it found, and what it already did."""
-
-    query: str
-    edits: int
-    found: set[str] = field(default_factory=set)
-    seen: set[tuple[str, int, int]] = field(default_factory=set)
-    """(prefix, query position, typos left) states walked."""
-    branches: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
-    """`_branches` of the prefixes too deep for the index's own cache: the walk meets many of them twice
-    (a wrong letter and a missing one both go on from the same prefix), and no other walk needs them."""
-
-
 def _fit(text: str, limit: int = MAX_CHOICE_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -219,17 +143,10 @@ class GlossaryIndex:
         self._derived_of: dict[int, tuple[str, ...]] = {}
         self._display: dict[int, str] = {}
         self._popularity: dict[int, int] = {}
-        self._sorted_keys: list[str] = []
-        self._key_terms: list[int] = []
-        """The term of each key in `_sorted_keys`, at the same position."""
-        self._word_keys: list[str] = []
-        self._word_starts: list[int] = []
-        self._word_terms: list[int] = []
-        """Inner-word suffixes of names, sorted: suffix i is `_word_keys[i][_word_starts[i]:]` (the name's
-        key from a word on, kept as the key and an offset rather than another string), of `_word_terms[i]`."""
+        self._keys = SortedKeys()
+        self.tuning = TypoTuning()
         self._popular_prefix_cache: dict[str, list[int]] = {}
         self._popular_word_cache: dict[str, list[int]] = {}
-        self._branch_cache: dict[str, dict[str, tuple[int, int]]] = {}
 
     # ---- building and keeping current -------------------------------------------------------------
 
@@ -240,11 +157,7 @@ class GlossaryIndex:
         words: list[tuple[str, int, str, int]] = []
         for term_id, name, aliases, lookups in terms:
             words += index._register(term_id, name, aliases, lookups)
-        index._sorted_keys, index._key_terms = _sorted_pairs(index._by_key, index._derived)
-        words.sort(key=itemgetter(0))  # by suffix alone: comparing whole tuples took a third of the build
-        index._word_keys = [key for _, _, key, _ in words]
-        index._word_starts = [start for _, _, _, start in words]
-        index._word_terms = [term_id for _, term_id, _, _ in words]
+        index._keys = SortedKeys.build(index._by_key, index._derived, words)
         # What an empty /define box offers is ranked over the whole glossary (tens of milliseconds at
         # 100,000 terms): rank it here, in the build, rather than on someone's first keystroke.
         index.most_popular()
@@ -258,31 +171,18 @@ class GlossaryIndex:
         # One edit changes a handful of keys: insert them where they belong instead of sorting everything
         # again, which at 100,000 terms would hold the event loop for a noticeable fraction of a second.
         for key in self._all_keys(term_id):
-            at = bisect.bisect_left(self._sorted_keys, key)
-            while at < len(self._sorted_keys) and self._sorted_keys[at] == key and self._key_terms[at] < term_id:
-                at += 1  # keys several terms share are in term order, as `build` sorts them
-            self._sorted_keys.insert(at, key)
-            self._key_terms.insert(at, term_id)
+            self._keys.insert(key, term_id)
         for suffix, _, key, start in words:
-            at = self._word_position(suffix)
-            self._word_keys.insert(at, key)
-            self._word_starts.insert(at, start)
-            self._word_terms.insert(at, term_id)
+            self._keys.insert_word(suffix, key, start, term_id)
         self._forget_rankings()
 
     def remove(self, term_id: int) -> None:
         if term_id not in self._display:
             return
         for key in self._all_keys(term_id):
-            at = bisect.bisect_left(self._sorted_keys, key)
-            while self._key_terms[at] != term_id:  # a parenthetical key can be several terms'
-                at += 1
-            del self._sorted_keys[at], self._key_terms[at]
+            self._keys.delete(key, term_id)
         for suffix, _ in self._suffixes_of(term_id):
-            at = self._word_position(suffix)
-            while self._word_terms[at] != term_id:  # several names can share a suffix
-                at += 1
-            del self._word_keys[at], self._word_starts[at], self._word_terms[at]
+            self._keys.delete_word(suffix, term_id)
         for key in self._keys_of.pop(term_id):
             del self._by_key[key]
             self._alias_text.pop(key, None)
@@ -313,17 +213,6 @@ class GlossaryIndex:
         if keys and keys[0] not in self._alias_text:
             key = keys[0]
             yield from ((key[start:], start) for start in _word_starts(tokens(self._display[term_id]), key))
-
-    def _word_suffix(self, index: int) -> str:
-        return self._word_keys[index][self._word_starts[index] :]
-
-    def _word_position(self, suffix: str) -> int:
-        return bisect.bisect_left(range(len(self._word_keys)), suffix, key=self._word_suffix)
-
-    def _word_range(self, prefix: str) -> tuple[int, int]:
-        positions = range(len(self._word_keys))
-        start = bisect.bisect_left(positions, prefix, key=self._word_suffix)
-        return start, bisect.bisect_left(positions, prefix + _AFTER_EVERY_KEY, lo=start, key=self._word_suffix)
 
     def _promote(self, ranking: list[int] | None, term_id: int) -> None:
         if ranking is None:
@@ -398,7 +287,6 @@ class GlossaryIndex:
     def _forget_rankings(self) -> None:
         self._popular_prefix_cache.clear()
         self._popular_word_cache.clear()
-        self._branch_cache.clear()
 
     # ---- reading ----------------------------------------------------------------------------------
 
@@ -422,15 +310,11 @@ class GlossaryIndex:
 
     def has_key_starting_with(self, prefix: str) -> bool:
         """Whether some name or alias key starts with `prefix` (one binary search)."""
-        keys = self._sorted_keys
-        at = bisect.bisect_left(keys, prefix)
-        return at < len(keys) and keys[at].startswith(prefix)
+        return self._keys.has_prefix(prefix)
 
     def most_popular(self, limit: int = MAX_CHOICES) -> list[int]:
         if limit <= MAX_CHOICES:
-            return self._popular_in_range(self._popular_prefix_cache, "", self._key_terms, 0, len(self._key_terms))[
-                :limit
-            ]
+            return self._popular_in_range(self._popular_prefix_cache, "", self._keys.terms, 0, len(self._keys))[:limit]
         return self._by_popularity(set(self._display), limit)
 
     def _rank_key(self, term_id: int) -> tuple[int, int, str]:
@@ -492,23 +376,13 @@ class GlossaryIndex:
         label = f"{name} ({via.text})" if via is not None and via.is_alias else name
         return Choice(term_id=term_id, name=_fit(name), label=_fit(label), tier=tier)
 
-    def _prefix_range(self, key: str) -> tuple[int, int]:
-        return self._range_in(self._sorted_keys, key)
-
-    @staticmethod
-    def _range_in(texts: list[str], prefix: str, low: int = 0, high: int | None = None) -> tuple[int, int]:
-        high = len(texts) if high is None else high
-        start = bisect.bisect_left(texts, prefix, low, high)
-        end = bisect.bisect_left(texts, prefix + _AFTER_EVERY_KEY, start, high)
-        return start, end
-
     def _prefix_entries(self, key: str) -> list[_Name]:
-        start, end = self._prefix_range(key)
+        start, end = self._keys.prefix_range(key)
         if end - start > PREFIX_SCAN_LIMIT:
             # A short prefix can match a large share of the glossary: rank it once and reuse.
-            popular = self._popular_in_range(self._popular_prefix_cache, key, self._key_terms, start, end)
+            popular = self._popular_in_range(self._popular_prefix_cache, key, self._keys.terms, start, end)
             return [self._best_name(term_id) for term_id in popular]
-        pairs = zip(self._sorted_keys[start:end], self._key_terms[start:end], strict=True)
+        pairs = zip(self._keys.keys[start:end], self._keys.terms[start:end], strict=True)
         return [self._entry_at(k, term_id) for k, term_id in pairs if k != key]
 
     def _popular_in_range(
@@ -528,19 +402,19 @@ class GlossaryIndex:
         return sorted(self._derived.get(key, ()), key=self._rank_key)
 
     def _word_matches(self, key: str, limit: int) -> list[int]:
-        start, end = self._word_range(key)
+        start, end = self._keys.word_range(key)
         if end - start > PREFIX_SCAN_LIMIT:
-            return self._popular_in_range(self._popular_word_cache, key, self._word_terms, start, end)
-        return self._by_popularity(set(self._word_terms[start:end]), limit)
+            return self._popular_in_range(self._popular_word_cache, key, self._keys.word_terms, start, end)
+        return self._by_popularity(set(self._keys.word_terms[start:end]), limit)
 
     # ---- typos ------------------------------------------------------------------------------------
 
     def _max_edits(self, key: str) -> int:
-        return max_edits(key, large=len(self._sorted_keys) > SMALL_GLOSSARY_KEYS)
+        return max_edits(key, large=len(self._keys) > self.tuning.small_glossary_keys)
 
     def _near_prefixes(self, words: list[str], most_edits: int | None = None, typed: str = "") -> dict[str, int]:
         """Every key prefix within `max_edits(key)` typos of the key of `words` (OSA distance), with that
-        distance; but two typos within the first TYPO_DENSE_PREFIX letters only when later words follow.
+        distance; but two typos within the first `tuning.typo_dense_prefix` letters only when later words follow.
 
         `typed` is the query as typed, plurals left alone (`typed_key`): where the key made a plural of a
         typo singular ("lsos" -> "lso"), the prefixes near the typed text count too ("loss").
@@ -553,229 +427,9 @@ class GlossaryIndex:
 
     def _near_reading(self, words: list[str], key: str, most_edits: int | None) -> dict[str, int]:
         edits = self._max_edits(key) if most_edits is None else min(self._max_edits(key), most_edits)
-        if len(key) < MIN_FUZZY_KEY_CHARS or edits == 0 or not self._sorted_keys:
+        if len(key) < MIN_FUZZY_KEY_CHARS:
             return {}
-        walk = _Walk(key, edits)
-        self._walk(walk, "", 0, len(self._sorted_keys), at=0, budget=edits, typos_from=0)
-        if edits > 1 and len(words) > 1:
-            self._match_later_words(walk, words)
-        found = walk.found
-        near: dict[str, int] = {}
-        for prefix in found:
-            # The walk may reach a prefix by a path OSA does not allow (it edits a letter twice): re-check.
-            distance = OSA.distance(key, prefix, score_cutoff=edits)
-            if distance <= edits:
-                near[prefix] = distance
-        return near
-
-    def _walk(self, walk: _Walk, node: str, low: int, high: int, *, at: int, budget: int, typos_from: int) -> None:
-        """Follow the query from `at` on, from the key prefix `node` (whose keys are keys[low:high]),
-        with up to `budget` typos at positions from `typos_from` on; add the prefixes it leads to."""
-        query, keys = walk.query, self._sorted_keys
-        if budget == 0:  # most branches end here: one binary search says whether node + rest exists
-            whole = node + query[at:]
-            found_at = bisect.bisect_left(keys, whole, low, high)
-            if found_at < high and keys[found_at].startswith(whole):
-                walk.found.add(whole)
-            return
-        small = budget > 1 and not node and high - low <= SMALL_GLOSSARY_KEYS
-        if small or high - low <= DIRECT_MATCH_KEYS[budget]:
-            self._match_range(walk, node, low, high, at=at, budget=budget)
-            return
-        for position in range(at, len(query) + 1):
-            if position == len(query):
-                walk.found.add(node)  # the keys followed the query to its end
-                return
-            typed = query[position]
-            if position >= typos_from:
-                if (node, position, budget) in walk.seen:
-                    return  # another path got here with this budget: it goes on exactly as this one would
-                walk.seen.add((node, position, budget))
-                branches = self._branches(node, low, high, walk.branches)
-                self._try_typos(walk, node, position, span=(low, high), budget=budget, branches=branches)
-                following = branches.get(typed)
-                if following is None:
-                    return  # no key goes on with the typed letter: only the typos tried above lead anywhere
-                node, (low, high) = node + typed, following
-            else:  # no typo allowed here: narrowing the range is all it takes
-                span = self._child_range(node, low, high, typed)
-                if span is None:
-                    return
-                node, (low, high) = node + typed, span
-            if high - low <= DIRECT_MATCH_KEYS[budget]:
-                self._match_range(walk, node, low, high, at=position + 1, budget=budget)
-                return
-
-    def _child_range(self, node: str, low: int, high: int, letter: str) -> tuple[int, int] | None:
-        """The range of the keys going on from `node` (keys[low:high]) with `letter`, if any.
-
-        A dictionary lookup where the node's branches are cached (the first letters, which every walk
-        narrows through), else two binary searches.
-        """
-        if len(node) <= BRANCH_CACHE_DEPTH:
-            return self._branches(node, low, high).get(letter)
-        low, high = self._range_in(self._sorted_keys, node + letter, low, high)
-        return (low, high) if low < high else None
-
-    def _try_typos(
-        self,
-        walk: _Walk,
-        node: str,
-        position: int,
-        *,
-        span: tuple[int, int],
-        budget: int,
-        branches: dict[str, tuple[int, int]],
-    ) -> None:
-        """The branches of one step: the letter typed at `position` was extra, swapped, wrong, or one is missing."""
-        query = walk.query
-        typed = query[position]
-        left = budget - 1
-        if left == 0:
-            self._try_last_typo(walk, node, position, branches)
-            return
-        after = TYPO_DENSE_PREFIX if position < TYPO_DENSE_PREFIX else 0
-        self._walk(walk, node, *span, at=position + 1, budget=left, typos_from=after)  # a letter too many
-        next_typed = query[position + 1] if position + 1 < len(query) else typed
-        for child, (child_low, child_high) in branches.items():
-            if child == typed:
-                continue  # the exact path, walked by the caller; a missing copy of it is tried one step on
-            grown = node + child
-            # The letter typed was wrong (the query goes on after it), or a letter is missing (it goes on here).
-            self._walk(walk, grown, child_low, child_high, at=position + 1, budget=left, typos_from=after)
-            self._walk(walk, grown, child_low, child_high, at=position, budget=left, typos_from=after)
-            if child == next_typed:  # two letters swapped
-                swapped = node + child + typed
-                swapped_low, swapped_high = self._range_in(self._sorted_keys, swapped, child_low, child_high)
-                if swapped_low < swapped_high:
-                    self._walk(walk, swapped, swapped_low, swapped_high, at=position + 2, budget=left, typos_from=after)
-
-    def _try_last_typo(self, walk: _Walk, node: str, position: int, branches: dict[str, tuple[int, int]]) -> None:
-        """`_try_typos` when this typo is the last: each branch then ends at once, so it is checked inline.
-
-        Most of a walk's time is spent in these leaves. A child with few keys is checked by comparing its
-        keys in place (`startswith` at an offset builds no string); a larger one by a binary search.
-        """
-        query, keys, found, search = walk.query, self._sorted_keys, walk.found, bisect.bisect_left
-        depth = len(node)
-        after = depth + 1
-        typed = query[position]
-        missing = query[position:]  # what follows a letter the person left out
-        tail = query[position + 1 :]  # what follows a wrong letter, or a letter too many
-        if not tail:
-            found.add(node)  # the last letter was one too many
-        elif (span := branches.get(tail[0])) is not None:
-            # A letter too many, and (unless it is a double letter) two letters swapped: both go on with
-            # the next letter typed, so both lie in its branch.
-            low, high = span
-            texts = [node + tail] if tail[0] == typed else [node + tail, node + tail[0] + typed + tail[1:]]
-            for text in texts:
-                at = search(keys, text, low, high)
-                if at < high and keys[at].startswith(text):
-                    found.add(text)
-        for child, (low, high) in branches.items():
-            if child == typed:
-                continue
-            if high - low <= LEAF_SCAN_KEYS:  # a wrong letter, or one missing: the key goes on from `after`
-                for key in keys[low:high]:
-                    if key.startswith(tail, after):
-                        found.add(key[: after + len(tail)])
-                    if key.startswith(missing, after):
-                        found.add(key[: after + len(missing)])
-                continue
-            grown = node + child
-            for text in (grown + tail, grown + missing):
-                at = search(keys, text, low, high)
-                if at < high and keys[at].startswith(text):
-                    found.add(text)
-
-    def _match_range(self, walk: _Walk, node: str, low: int, high: int, *, at: int, budget: int) -> None:
-        """Compare the rest of the query (from `at`) with the keys under `node`, keys[low:high], in C."""
-        self._match_keys(walk, self._sorted_keys[low:high], node=node, at=at, budget=budget)
-
-    def _match_later_words(self, walk: _Walk, words: list[str]) -> None:
-        """Names whose words after the first are the query's: its first word may then hold both typos.
-
-        The walk does not look for two typos among the first letters (see TYPO_DENSE_PREFIX); but when the
-        later words are typed right, the names going on with them (from the inner-word suffixes) are few,
-        and comparing those few directly finds "Approximate Uncertainty" for "AA0proximate Uncertainty".
-        """
-        later = "".join(words[1:])
-        if len(later) < LATER_WORDS_MIN_CHARS:
-            return
-        low, high = self._word_range(later)
-        if 0 < high - low <= LATER_WORDS_MAX_NAMES:
-            self._match_keys(walk, self._word_keys[low:high])
-
-    def _match_keys(
-        self, walk: _Walk, keys: list[str], *, node: str = "", at: int = 0, budget: int | None = None
-    ) -> None:
-        """Add every prefix of `keys` (which all start with `node`) that the rest of the query, from `at`,
-        reaches within `budget` typos (by default all the query may hold).
-
-        A filter first, needing no slicing of keys: a key with a prefix within `budget` typos of the query
-        shares all but `budget` of its letters with it, in order (their longest common subsequence). Then
-        each distinct continuation of a plausible length of the keys that pass is compared exactly.
-        """
-        budget = walk.edits if budget is None else budget
-        rest = walk.query[at:]
-        depth, size = len(node), len(rest)
-        shortest, longest = max(size - budget, 0), size + budget
-        # For a short rest nearly every key would pass; for a few keys the filter costs more than it saves.
-        if size > LCS_FILTER_MIN_SLACK * budget and len(keys) > LCS_FILTER_MIN_KEYS:
-            # Only a key's first `longest` letters after `node` can be part of a near prefix: comparing just
-            # those (cut in C by the processor, which cuts `node + rest` to `rest` alike) filters out the
-            # many long keys that share the query's letters only far past its end.
-            passed = process.extract(
-                node + rest,
-                keys,
-                scorer=LCSseq.similarity,
-                processor=itemgetter(slice(depth, depth + longest)),
-                score_cutoff=size - budget,
-                limit=None,
-            )
-            keys = [key for key, _, _ in passed]
-        continuations = {key[depth : depth + longest] for key in keys}
-        candidates = list(
-            {
-                continuation[:length]
-                for continuation in continuations
-                for length in range(shortest, len(continuation) + 1)
-            }
-        )
-        for candidate, _, _ in process.extract(
-            rest, candidates, scorer=OSA.distance, processor=None, score_cutoff=budget, limit=None
-        ):
-            walk.found.add(node + candidate)
-
-    def _branches(
-        self, prefix: str, low: int, high: int, memo: dict[str, dict[str, tuple[int, int]]] | None = None
-    ) -> dict[str, tuple[int, int]]:
-        """Each letter that follows `prefix` (whose keys are keys[low:high]) with the range it starts.
-
-        Found by hopping through the range: one binary search per letter. Kept in the index's cache for
-        prefixes of up to BRANCH_CACHE_DEPTH letters, and in `memo` (one walk's) for longer ones.
-        """
-        cache = self._branch_cache if len(prefix) <= BRANCH_CACHE_DEPTH else memo
-        cached = None if cache is None else cache.get(prefix)
-        if cached is not None:
-            return cached
-        keys = self._sorted_keys
-        depth = len(prefix)
-        branches: dict[str, tuple[int, int]] = {}
-        position = low
-        while position < high:
-            key = keys[position]
-            if len(key) == depth:  # the prefix is itself a key
-                position += 1
-                continue
-            letter = key[depth]
-            after = bisect.bisect_left(keys, prefix + chr(ord(letter) + 1), position, high)
-            branches[letter] = (position, after)
-            position = after
-        if cache is not None:
-            cache[prefix] = branches
-        return branches
+        return near_prefixes(self._keys, words, edits, self.tuning)
 
     def _fuzzy_terms(self, readings: tuple[str, ...], near: dict[str, int], limit: int) -> list[int]:
         """Terms with a name or alias starting with a near prefix: closest first, then the most popular.
@@ -811,10 +465,10 @@ class GlossaryIndex:
         return picked[:limit]
 
     def _terms_with_prefix(self, prefix: str) -> list[int]:
-        start, end = self._prefix_range(prefix)
+        start, end = self._keys.prefix_range(prefix)
         if end - start > PREFIX_SCAN_LIMIT:
-            return self._popular_in_range(self._popular_prefix_cache, prefix, self._key_terms, start, end)
-        return self._key_terms[start:end]
+            return self._popular_in_range(self._popular_prefix_cache, prefix, self._keys.terms, start, end)
+        return self._keys.terms[start:end]
 
     # ---- resolving a submitted term ---------------------------------------------------------------
 
@@ -873,11 +527,11 @@ class GlossaryIndex:
     def _terms_with_word(self, word: str) -> set[int]:
         """Terms with `word` as a whole word of their name (at most a popular few of a very common word)."""
         starting = self._terms_with_prefix(word)
-        start, end = self._word_range(word)
+        start, end = self._keys.word_range(word)
         if end - start > PREFIX_SCAN_LIMIT:
-            inner = self._popular_in_range(self._popular_word_cache, word, self._word_terms, start, end)
+            inner = self._popular_in_range(self._popular_word_cache, word, self._keys.word_terms, start, end)
         else:
-            inner = self._word_terms[start:end]
+            inner = self._keys.word_terms[start:end]
         return {term_id for term_id in {*starting, *inner} if word in tokens(self._display[term_id])}
 
     def _near_keys(self, readings: tuple[str, ...], near: dict[str, int]) -> dict[str, int]:
@@ -889,7 +543,7 @@ class GlossaryIndex:
         """
         allowed = {reading: self._max_edits(reading) for reading in readings}
         edits = max(allowed.values())
-        keys = self._sorted_keys
+        keys = self._keys.keys
         candidates: set[str] = set()
         for prefix, distance in near.items():
             if self._is_key(prefix):
@@ -897,16 +551,16 @@ class GlossaryIndex:
             longest = len(prefix) + edits - distance
             if distance >= edits:
                 continue
-            low, high = self._prefix_range(prefix)
+            low, high = self._keys.prefix_range(prefix)
             if high - low <= PREFIX_SCAN_LIMIT:
                 candidates.update(k for k in keys[low:high] if len(k) <= longest)
                 continue
             # Too many keys to scan: a key one letter longer opens its letter's range, one two longer the next.
-            for letter, (child_low, child_high) in self._branches(prefix, low, high).items():
+            for letter, (child_low, child_high) in self._keys.branches(prefix, low, high).items():
                 if len(keys[child_low]) <= longest:
                     candidates.add(keys[child_low])
                 if longest > len(prefix) + 1:
-                    grandchildren = self._branches(prefix + letter, child_low, child_high).values()
+                    grandchildren = self._keys.branches(prefix + letter, child_low, child_high).values()
                     candidates.update(keys[first] for first, _ in grandchildren if len(keys[first]) <= longest)
         result: dict[str, int] = {}
         for candidate in candidates:
@@ -935,27 +589,6 @@ class GlossaryIndex:
                 return None
             keys = [key for key in keys if _likeness(readings, key) == first]
         return min(keys, key=lambda key: key not in self._by_key)  # a name or alias over a further key
-
-
-def _sorted_pairs(by_key: dict[str, int], derived: dict[str, list[int]]) -> tuple[list[str], list[int]]:
-    """Every key in order with its term; a further key several terms hold once for each, in term order
-    (as `upsert` inserts them). Sorting the keys alone and pairing them after is much faster than sorting
-    pairs, and most keys have one term."""
-    unique = sorted([*by_key, *(derived.keys() - by_key.keys())])
-    if not derived:
-        return unique, [by_key[key] for key in unique]
-    keys: list[str] = []
-    terms: list[int] = []
-    for key in unique:
-        owners = derived.get(key)
-        if owners is None:
-            keys.append(key)
-            terms.append(by_key[key])
-            continue
-        for term_id in sorted({*owners, *([by_key[key]] if key in by_key else [])}):
-            keys.append(key)
-            terms.append(term_id)
-    return keys, terms
 
 
 def _likeness(readings: tuple[str, ...], key: str) -> float:

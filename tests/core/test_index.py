@@ -3,9 +3,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rapidfuzz.distance import OSA
 
-import bot.core.index as index_module
-from bot.core.index import MAX_CHOICE_CHARS, MAX_CHOICES, PREFIX_SCAN_LIMIT, GlossaryIndex, Tier, max_edits
+from bot.core.index import (
+    MAX_CHOICE_CHARS,
+    MAX_CHOICES,
+    MIN_FUZZY_KEY_CHARS,
+    PREFIX_SCAN_LIMIT,
+    GlossaryIndex,
+    Tier,
+    max_edits,
+)
 from bot.core.normalize import lookup_key
+from bot.core.typos import TypoTuning
 
 TERMS = [
     (1, "Self-Supervised Learning", ["SSL"], 5),
@@ -183,7 +191,6 @@ def _brute_force_near(keys: list[str], query: str) -> dict[str, int]:
     [({1: 0, 2: 0}, 0), ({1: 0, 2: 0}, 1_000), ({1: 3, 2: 20}, 4), ({1: 10_000, 2: 10_000}, 4)],
 )
 def test_the_typo_walk_finds_exactly_the_prefixes_within_reach(
-    monkeypatch: pytest.MonkeyPatch,
     direct_match_keys: dict[int, int],
     leaf_scan_keys: int,
     case: tuple[list[str], str],
@@ -191,11 +198,9 @@ def test_the_typo_walk_finds_exactly_the_prefixes_within_reach(
     keys, query = case
     # Walking letter by letter (its last typos checked by binary search, or key by key) or comparing
     # ranges directly, the walk finds the same prefixes.
-    monkeypatch.setattr(index_module, "TYPO_DENSE_PREFIX", 0)
-    monkeypatch.setattr(index_module, "DIRECT_MATCH_KEYS", direct_match_keys)
-    monkeypatch.setattr(index_module, "LEAF_SCAN_KEYS", leaf_scan_keys)
     index = GlossaryIndex.build((i, key, [], 0) for i, key in enumerate(keys))
-    expected = _brute_force_near(keys, query) if len(query) >= index_module.MIN_FUZZY_KEY_CHARS else {}
+    index.tuning = TypoTuning(typo_dense_prefix=0, direct_match_keys=direct_match_keys, leaf_scan_keys=leaf_scan_keys)
+    expected = _brute_force_near(keys, query) if len(query) >= MIN_FUZZY_KEY_CHARS else {}
     found = index._near_prefixes([query])
     assert found.items() <= expected.items()
     for prefix, distance in expected.items():
@@ -210,17 +215,15 @@ def test_the_typo_walk_finds_exactly_the_prefixes_within_reach(
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=_glossary_and_query())
-def test_two_typos_are_missed_only_within_the_first_letters(
-    monkeypatch: pytest.MonkeyPatch, case: tuple[list[str], str]
-) -> None:
+def test_two_typos_are_missed_only_within_the_first_letters(case: tuple[list[str], str]) -> None:
     keys, query = case
-    monkeypatch.setattr(index_module, "DIRECT_MATCH_KEYS", {1: 0, 2: 0})
     index = GlossaryIndex.build((i, key, [], 0) for i, key in enumerate(keys))
+    index.tuning = TypoTuning(direct_match_keys={1: 0, 2: 0})  # walk letter by letter
     found = index._near_prefixes([query])
-    expected = _brute_force_near(keys, query) if len(query) >= index_module.MIN_FUZZY_KEY_CHARS else {}
+    expected = _brute_force_near(keys, query) if len(query) >= MIN_FUZZY_KEY_CHARS else {}
     assert found.items() <= expected.items()
     found = {**found, **{p: d for p, d in expected.items() if any(p[:-x] in found for x in (1, 2))}}
-    head = index_module.TYPO_DENSE_PREFIX
+    head = index.tuning.typo_dense_prefix
     for prefix, distance in expected.items():
         if prefix not in found:
             # Only two typos both among the first letters are missed: the rest of the query then ends the
@@ -237,10 +240,10 @@ def test_two_typos_are_missed_only_within_the_first_letters(
     "query",
     ["bacdeabcdd", "abcedabcdd", "acdeabcdde", "abcdeabdcx", "xabcdeabcd", "abcdeabcxx", "abcdaebcdx", "abbcdeabbcde"],
 )
-def test_two_typos_of_each_kind_are_found(monkeypatch: pytest.MonkeyPatch, query: str) -> None:
-    monkeypatch.setattr(index_module, "DIRECT_MATCH_KEYS", {1: 0, 2: 0})  # walk letter by letter
+def test_two_typos_of_each_kind_are_found(query: str) -> None:
     keys = ["abcdeabcde", "abdddddddd", "abcdeeeeee", "bbbbbbbbbb"]
     index = GlossaryIndex.build((i, key, [], 0) for i, key in enumerate(keys))
+    index.tuning = TypoTuning(direct_match_keys={1: 0, 2: 0})  # walk letter by letter
     assert index._near_keys((query,), index._near_prefixes([query])).get("abcdeabcde") == 2
 
 
@@ -301,10 +304,13 @@ def test_edits_in_place_match_a_fresh_build(operations: list[tuple[int, str, str
         index.upsert(term_id, name, aliases)
         rows[term_id] = (name, aliases)
     fresh = GlossaryIndex.build((term_id, name, aliases, 0) for term_id, (name, aliases) in rows.items())
-    assert index._sorted_keys == fresh._sorted_keys and index._key_terms == fresh._key_terms
+    assert index._keys.keys == fresh._keys.keys and index._keys.terms == fresh._keys.terms
 
     def words(of: GlossaryIndex) -> list[tuple[str, int, str]]:
-        return [(of._word_suffix(i), of._word_terms[i], of._word_keys[i]) for i in range(len(of._word_keys))]
+        arrays = of._keys
+        return [
+            (arrays.word_suffix(i), arrays.word_terms[i], arrays.word_keys[i]) for i in range(len(arrays.word_keys))
+        ]
 
     assert sorted(words(index)) == sorted(words(fresh))  # names sharing an inner word may be in either order
     for query in ["a", "zz", "abc", "cabd", "zzab", "bbbbbbbbb"]:
@@ -314,17 +320,17 @@ def test_edits_in_place_match_a_fresh_build(operations: list[tuple[int, str, str
 
 @pytest.mark.parametrize(("extra", "winner"), [([], "Deltamodel"), ([(999, "Deltamodx", [], 0)], "Deltamodx")])
 def test_a_query_stopping_short_of_a_name_resolves_even_under_a_large_prefix(
-    monkeypatch: pytest.MonkeyPatch, extra: list[tuple[int, str, list[str], int]], winner: str
+    extra: list[tuple[int, str, list[str], int]], winner: str
 ) -> None:
     # "deltamod" is a prefix of more keys than are scanned, so names a letter or two longer are found by
     # the letters that follow it rather than by reading them all (when the walk goes letter by letter).
-    monkeypatch.setattr(index_module, "DIRECT_MATCH_KEYS", {1: 0, 2: 0})
     terms = [
         (0, "Deltamodel", [], 0),
         (1, "Deltamode 1234", [], 0),  # sorts between "deltamod" and "deltamodel"
         *((i, f"Deltamod {i:03d}", [], 0) for i in range(2, PREFIX_SCAN_LIMIT + 50)),
     ]
     index = GlossaryIndex.build([*terms, *extra])
+    index.tuning = TypoTuning(direct_match_keys={1: 0, 2: 0})  # walk letter by letter
     resolution = index.resolve("deltamod")
     assert resolution.kind == "fuzzy" and resolution.matched == winner
 
@@ -339,14 +345,11 @@ def test_a_whole_name_as_close_as_longer_ones_comes_first() -> None:
     assert index.complete("graph onrro")[0].term_id == 1
 
 
-def test_two_typos_in_the_first_letters_are_found_when_the_later_words_are_right(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(index_module, "DIRECT_MATCH_KEYS", {1: 0, 2: 0})  # walk as in a large glossary
-    monkeypatch.setattr(index_module, "SMALL_GLOSSARY_KEYS", 0)
+def test_two_typos_in_the_first_letters_are_found_when_the_later_words_are_right() -> None:
     words = ["model", "learning", "network", "neural", "language", "vision", "agent", "token", "layer", "graph"]
     names = [f"{a} {b} {c}" for a in words for b in words for c in words if len({a, b, c}) == 3]
     index = GlossaryIndex.build([*((i, name, [], 0) for i, name in enumerate(names)), (-1, "Normalization", [], 0)])
+    index.tuning = TypoTuning(direct_match_keys={1: 0, 2: 0}, small_glossary_keys=0)  # walk letter by letter
     target = names.index("neural network graph")
     assert target in [choice.term_id for choice in index.complete("nneeural network graph")[:5]]
     assert index.resolve("wural network graph").term_id == target  # "n" dropped, "e" mistyped
