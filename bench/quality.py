@@ -430,7 +430,7 @@ def _other_seeds(report: Report, glossary: Glossary, size: int) -> None:
         every, absent = results["all"], results["absent phrases"]
         figures = (every.share(every.top1), every.share(every.top5), absent.share(absent.top1))
         worst = (min(worst[0], figures[0]), min(worst[1], figures[1]), min(worst[2], figures[2]))
-        cells.append(f"seed {seed}: " + " / ".join(f"{value * 100:.1f}%" for value in figures))
+        cells.append(f"seed {seed}: " + " / ".join(f"{value * 100:.2f}%" for value in figures))
     row = report.add(
         Row(
             "Quality",

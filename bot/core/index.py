@@ -27,11 +27,11 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Literal
 
-from rapidfuzz.distance import OSA, Indel
+from rapidfuzz.distance import Indel
 
 from bot.core.keys import SortedKeys
 from bot.core.normalize import MAX_QUERY_CHARS, further_keys, lookup_key, singular, tokens, typed_key, typed_words
-from bot.core.typos import TypoTuning, near_prefixes
+from bot.core.typos import TypoTuning, near_prefixes, typo_distance
 
 MAX_CHOICES = 25
 """Discord shows at most 25 autocomplete choices."""
@@ -413,7 +413,7 @@ class GlossaryIndex:
         return max_edits(key, large=len(self._keys) > self.tuning.small_glossary_keys)
 
     def _near_prefixes(self, words: list[str], most_edits: int | None = None, typed: str = "") -> dict[str, int]:
-        """Every key prefix within `max_edits(key)` typos of the key of `words` (OSA distance), with that
+        """Every key prefix within `max_edits(key)` typos of the key of `words` (`typo_distance`), with that
         distance; but two typos within the first `tuning.typo_dense_prefix` letters only when later words follow.
 
         `typed` is the query as typed, plurals left alone (`typed_key`): where the key made a plural of a
@@ -542,6 +542,7 @@ class GlossaryIndex:
         stops where the query ends, but "large language mode" is one typo from "Large Language Model".
         """
         allowed = {reading: self._max_edits(reading) for reading in readings}
+        metric = typo_distance(self._keys, self.tuning)
         edits = max(allowed.values())
         keys = self._keys.keys
         candidates: set[str] = set()
@@ -565,7 +566,7 @@ class GlossaryIndex:
         result: dict[str, int] = {}
         for candidate in candidates:
             for reading, most in allowed.items():
-                distance = OSA.distance(reading, candidate, score_cutoff=most)
+                distance = metric(reading, candidate, score_cutoff=most)
                 if distance <= most:
                     result[candidate] = min(distance, result.get(candidate, distance))
         return result

@@ -17,15 +17,18 @@ the brute-force tests in tests/core/test_index.py set them to extremes and check
 from __future__ import annotations
 
 import bisect
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
 from types import MappingProxyType
 
 from rapidfuzz import process
-from rapidfuzz.distance import OSA, LCSseq
+from rapidfuzz.distance import OSA, DamerauLevenshtein, LCSseq
 
 from bot.core.keys import Branches, SortedKeys
+
+Distance = Callable[..., int]
+"""`OSA.distance` or `DamerauLevenshtein.distance` (query, key, score_cutoff=...)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,21 +65,31 @@ class TypoTuning:
     of a walk."""
 
 
+def typo_distance(keys: SortedKeys, tuning: TypoTuning) -> Distance:
+    """How typos are counted in this glossary: as edits, a swap of two letters one edit (OSA distance) where
+    the walk follows them; in a glossary compared whole, also a letter dropped or added between two swapped
+    ones (Damerau-Levenshtein: "regurlization" is two typos from "regularization", where OSA counts three)."""
+    distance: Distance = DamerauLevenshtein.distance if len(keys) <= tuning.small_glossary_keys else OSA.distance
+    return distance
+
+
 def near_prefixes(keys: SortedKeys, words: list[str], edits: int, tuning: TypoTuning) -> dict[str, int]:
-    """Every key prefix within `edits` typos of the key of `words` (OSA distance), with that distance; but
-    two typos within the first `tuning.typo_dense_prefix` letters only when later words follow."""
+    """Every key prefix within `edits` typos of the key of `words` (by `typo_distance`), with that distance;
+    but two typos within the first `tuning.typo_dense_prefix` letters only when later words follow (and
+    the glossary is larger than `tuning.small_glossary_keys`)."""
     key = "".join(words)
     if not keys or edits == 0:
         return {}
     walk = _Walk(key, edits)
     walker = _TypoWalker(keys, tuning)
+    metric = typo_distance(keys, tuning)
     walker._walk(walk, "", 0, len(keys), at=0, budget=edits, typos_from=0)
     if edits > 1 and len(words) > 1:
         walker._match_later_words(walk, words)
     near: dict[str, int] = {}
     for prefix in walk.found:
         # The walk may reach a prefix by a path OSA does not allow (it edits a letter twice): re-check.
-        distance = OSA.distance(key, prefix, score_cutoff=edits)
+        distance = metric(key, prefix, score_cutoff=edits)
         if distance <= edits:
             near[prefix] = distance
     return near
@@ -106,6 +119,7 @@ class _TypoWalker:
         self._direct = dict(tuning.direct_match_keys)
         self._dense = tuning.typo_dense_prefix
         self._leaf = tuning.leaf_scan_keys
+        self._metric = typo_distance(keys, tuning)
 
     def _walk(self, walk: _Walk, node: str, low: int, high: int, *, at: int, budget: int, typos_from: int) -> None:
         """Follow the query from `at` on, from the key prefix `node` (whose keys are keys[low:high]),
@@ -273,6 +287,6 @@ class _TypoWalker:
             }
         )
         for candidate, _, _ in process.extract(
-            rest, candidates, scorer=OSA.distance, processor=None, score_cutoff=budget, limit=None
+            rest, candidates, scorer=self._metric, processor=None, score_cutoff=budget, limit=None
         ):
             walk.found.add(node + candidate)

@@ -1,7 +1,7 @@
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.core.index import (
     MAX_CHOICE_CHARS,
@@ -178,9 +178,11 @@ def _glossary_and_query(draw: st.DrawFn) -> tuple[list[str], str]:
 
 
 def _brute_force_near(keys: list[str], query: str) -> dict[str, int]:
+    """Prefixes within reach, as a small glossary (all of these tests' are) counts typos: a swap is one, and
+    a letter dropped or added between two swapped ones is one more (Damerau-Levenshtein)."""
     edits = max_edits(query)
     prefixes = {key[:length] for key in keys for length in range(len(key) + 1)}
-    near = {prefix: OSA.distance(query, prefix) for prefix in prefixes}
+    near = {prefix: DamerauLevenshtein.distance(query, prefix) for prefix in prefixes}
     return {prefix: distance for prefix, distance in near.items() if distance <= edits}
 
 
@@ -450,3 +452,10 @@ def test_senses_stay_current_through_edits(parenthetical: GlossaryIndex) -> None
     assert parenthetical.resolve("bias").term_id == 16
     parenthetical.remove(16)
     assert parenthetical.resolve("bias").kind == "senses"
+
+
+def test_a_small_glossary_counts_a_letter_dropped_between_swapped_ones_as_two_typos() -> None:
+    index = GlossaryIndex.build([(1, "regularization", [], 0), (2, "Jailbreak", [], 0), (3, "input layer", [], 0)])
+    assert index.resolve("regurlization").term_id == 1  # "a" dropped, then "lr" swapped: three edits for OSA
+    assert index.resolve("iJlbreak").term_id == 2
+    assert index.complete("input yler")[0].term_id == 3
