@@ -126,13 +126,13 @@ class Rig:
         return await self.fake.slash("define", options, user_id=user_id, guild_id=GUILD_ID, **kwargs)
 
 
-@pytest.fixture
-async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
-    """A started fake Discord and bot; any payload violation fails the test at teardown."""
+@contextlib.asynccontextmanager
+async def started_rig(settings: Settings) -> AsyncIterator[Rig]:
+    """A started fake Discord and bot on `settings`; any payload violation fails the test at the end."""
     fake = FakeDiscord()
     populate_world(fake)
     await fake.start()
-    rig = Rig(fake=fake, settings=rig_settings(tmp_path / "bot.db"), clock=ControllableClock(START_OF_TEST_TIME))
+    rig = Rig(fake=fake, settings=settings, clock=ControllableClock(START_OF_TEST_TIME))
     try:
         await rig.start()
         yield rig
@@ -140,3 +140,10 @@ async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
         await rig.stop()
         await fake.stop()
     fake.assert_clean()
+
+
+@pytest.fixture
+async def rig(tmp_path: Path) -> AsyncIterator[Rig]:
+    """A started fake Discord and bot; any payload violation fails the test at teardown."""
+    async with started_rig(rig_settings(tmp_path / "bot.db")) as rig:
+        yield rig

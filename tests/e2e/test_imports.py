@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import EXIT_OK, main
-from tests.e2e.fake_discord import FakeDiscord
-from tests.e2e.rig import START_OF_TEST_TIME, ControllableClock, Rig, populate_world, rig_settings
+from tests.e2e.rig import Rig, rig_settings, started_rig
 
 LOSSLESS = Path(__file__).resolve().parents[1] / "fixtures" / "lossless"
 
@@ -30,23 +29,13 @@ async def imported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIter
     monkeypatch.chdir(tmp_path)  # no developer's .env in the way
     monkeypatch.setenv("DATABASE_PATH", str(database))
     monkeypatch.setenv("SEED_PATH", str(LOSSLESS / "start.yaml"))
-    fake = FakeDiscord()
-    populate_world(fake)
-    await fake.start()
-    settings = rig_settings(database, seed_path=LOSSLESS / "start.yaml")
-    rig = Rig(fake=fake, settings=settings, clock=ControllableClock(START_OF_TEST_TIME))
-    try:
-        await rig.start()
+    async with started_rig(rig_settings(database, seed_path=LOSSLESS / "start.yaml")) as rig:
         await rig.stop()
         for source in (LOSSLESS / "yaml_folder", LOSSLESS / "google.csv"):
             # The operator's command runs beside the test's event loop, as it would in its own process.
             assert await asyncio.to_thread(main, ["import", str(source)]) == EXIT_OK
         await rig.start()
         yield rig
-    finally:
-        await rig.stop()
-        await fake.stop()
-    fake.assert_clean()
 
 
 async def test_an_alias_the_first_file_brought_survives_the_second(imported: Rig) -> None:
