@@ -323,7 +323,8 @@ class Glossary(commands.GroupCog, group_name="glossary", group_description="Cura
 
         await ask(
             interaction,
-            f"Delete all **{count:,}** entries of this server's own glossary? The shared glossary stays as it is.",
+            f"Delete all **{count:,}** entries of this server's own glossary? The shared glossary stays as it "
+            "is. This cannot be reverted entry by entry: /glossary export first keeps a copy to import back.",
             confirm_label="Wipe",
             on_confirm=confirmed,
             cancelled="Nothing was wiped.",
