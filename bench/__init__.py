@@ -7,6 +7,8 @@ percentile (bench/timing.py), and every baseline in the same run on the same inp
 - bench/data.py: deterministic glossaries of 1,000, 10,000 and 100,000 terms and the query sets;
 - bench/autocomplete.py: `GlossaryIndex.complete` per keystroke, against difflib and rapidfuzz, recall;
 - bench/define.py: `/define` from interaction to payload (resolve, SQLite read, render);
+- bench/quality.py: matching quality on the real glossaries of ../shared/datasets, by kind of query:
+  the /define answer (top-1), autocomplete's first five (top-5), "No entry" for everyday phrases;
 - bench/start.py (+ bench/startup.py): start to ready and memory, each start a fresh process;
 - bench/imports.py: importing 1,000 to 100,000 entries in one transaction, against plain `executemany`;
 - bench/e2e.py: the real client through the fake Discord: throughput, event-loop lag, the broadcast.

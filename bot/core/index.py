@@ -40,6 +40,7 @@ MAX_CHOICE_CHARS = 100
 MAX_SUGGESTIONS = 5
 """How many "Did you mean" buttons a miss offers."""
 MIN_FUZZY_KEY_CHARS = 4
+"""Below this, every short key is "one edit away": fuzzy matching would be noise."""
 MIN_SHARED_WORD_CHARS = 3
 """Shorter words ("ai", "of") are shared by too many names to make a suggestion meaningful."""
 _STOP_WORDS_TEXT = """
@@ -48,7 +49,6 @@ can does about over under
 """
 STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 """Words a miss's suggestions never rest on: they say nothing about what the person is looking for."""
-"""Below this, every short key is "one edit away": fuzzy matching would be noise."""
 PREFIX_SCAN_LIMIT = 256
 """A prefix range with more keys than this is ranked from a cached answer rather than scanned per keystroke:
 ranking 256 keys takes a fraction of a millisecond, and larger ranges are few (at most n/256 per length)."""
@@ -261,7 +261,7 @@ class GlossaryIndex:
         return words
 
     def _all_keys(self, term_id: int) -> tuple[str, ...]:
-        """Every key the term has in the sorted arrays: its name's and aliases', then its parenthetical ones."""
+        """Every key the term has in the sorted arrays: its name's and aliases', then its further keys."""
         return self._keys_of[term_id] + self._derived_of[term_id]
 
     def _entry(self, key: str) -> _Name | None:
@@ -272,12 +272,12 @@ class GlossaryIndex:
         return _Name(key, term_id, self._display[term_id] if alias is None else alias, alias is not None)
 
     def _entry_at(self, key: str, term_id: int) -> _Name:
-        """The name, alias or parenthetical key `key` of `term_id` (a pair of the sorted arrays)."""
+        """The name, alias or further key `key` of `term_id` (a pair of the sorted arrays)."""
         alias = self._alias_text.get(key) if self._by_key.get(key) == term_id else None
         return _Name(key, term_id, self._display[term_id] if alias is None else alias, alias is not None)
 
     def _owners(self, key: str) -> tuple[int, ...]:
-        """The terms a whole key means: the one it names or aliases, else all it is a parenthetical key of."""
+        """The terms a whole key means: the one it names or aliases, else all it is a further key of."""
         term_id = self._by_key.get(key)
         return (term_id,) if term_id is not None else tuple(self._derived.get(key, ()))
 
@@ -394,11 +394,11 @@ class GlossaryIndex:
         return cached
 
     def _best_name(self, term_id: int) -> _Name:
-        keys = self._all_keys(term_id)  # a term always has one: at worst its name's parenthetical key
+        keys = self._all_keys(term_id)  # a term always has one: at worst a further key of its name
         return self._entry_at(keys[0], term_id)
 
     def _senses(self, key: str) -> list[int]:
-        """The terms a parenthetical key means, in the order to offer them (most looked up first)."""
+        """The terms a further key means, in the order to offer them (most looked up first)."""
         return sorted(self._derived.get(key, ()), key=self._rank_key)
 
     def _word_matches(self, key: str, limit: int) -> list[int]:
@@ -473,10 +473,10 @@ class GlossaryIndex:
     # ---- resolving a submitted term ---------------------------------------------------------------
 
     def resolve(self, text: str) -> Resolution:
-        """The term `text` means: a name, alias or parenthetical key (several terms' one gives senses), or
+        """The term `text` means: a name, alias or further key (several terms' one gives senses), or
         autocomplete's best candidate when it is clearly ahead; else a miss with suggestions, best first.
 
-        Clearly ahead: a whole name, alias or parenthetical key within `max_edits` typos of the query,
+        Clearly ahead: a whole name, alias or further key within `max_edits` typos of the query,
         closer than any other term's; autocomplete ranks it first too (the closest whole key leads its tier).
         """
         words = _query_words(text)
@@ -535,7 +535,7 @@ class GlossaryIndex:
         return {term_id for term_id in {*starting, *inner} if word in tokens(self._display[term_id])}
 
     def _near_keys(self, readings: tuple[str, ...], near: dict[str, int]) -> dict[str, int]:
-        """Whole keys (names, aliases, parenthetical keys) within `max_edits` typos of a reading of the
+        """Whole keys (names, aliases, further keys) within `max_edits` typos of a reading of the
         query (its key, or as typed), with their distance.
 
         The near prefixes that are keys, and keys up to a letter or two longer than a near prefix: the walk
