@@ -175,11 +175,17 @@ def test_the_real_datasets_import_and_answer(run: Run) -> None:
         ("retrieval augmented generation", "retrieval-augmented generation"),
         ("gradient descent", "gradient descent"),
         ("bias (math)", "bias (math)"),
+        ("false positive", "false positive (FP)"),  # a base name, from the pipe CSV
+        ("MSE", "Mean Squared Error (MSE)"),  # an abbreviation in brackets
+        ("flase positive", "false positive (FP)"),
     ]:
         code, out, err = run("define", query)
         assert code == EXIT_OK, err
         assert out.splitlines()[0] == name, query
         assert len(out.splitlines()) > 2, query  # the entry itself follows the name
+    code, out, err = run("define", "bias")
+    assert code == EXIT_NOT_FOUND and "several senses" in err
+    assert "bias (math)" in err and "bias (ethics/fairness)" in err
 
 
 def test_pulse_import_gives_unranked_points_the_next_free_ranks(run: Run, tmp_path: Path) -> None:

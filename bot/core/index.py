@@ -141,6 +141,8 @@ class GlossaryIndex:
         """The terms of each further key (`further_keys`: "falsepositive" and "fp" of "false positive (FP)"):
         several names may share one (senses), and a name or alias that is the same key wins over all of them."""
         self._derived_of: dict[int, tuple[str, ...]] = {}
+        """Each term's further keys, for the few terms that have any (an entry per term would cost ~5 MB at
+        100,000 terms)."""
         self._display: dict[int, str] = {}
         self._popularity: dict[int, int] = {}
         self._keys = SortedKeys()
@@ -186,7 +188,7 @@ class GlossaryIndex:
         for key in self._keys_of.pop(term_id):
             del self._by_key[key]
             self._alias_text.pop(key, None)
-        for key in self._derived_of.pop(term_id):
+        for key in self._derived_of.pop(term_id, ()):
             owners = self._derived[key]
             owners.remove(term_id)
             if not owners:
@@ -257,12 +259,13 @@ class GlossaryIndex:
             derived = [typed] if typed != name_key and typed not in keys else []
         for key in derived:
             self._derived.setdefault(key, []).append(term_id)
-        self._derived_of[term_id] = tuple(derived)
+        if derived:
+            self._derived_of[term_id] = tuple(derived)
         return words
 
     def _all_keys(self, term_id: int) -> tuple[str, ...]:
         """Every key the term has in the sorted arrays: its name's and aliases', then its further keys."""
-        return self._keys_of[term_id] + self._derived_of[term_id]
+        return self._keys_of[term_id] + self._derived_of.get(term_id, ())
 
     def _entry(self, key: str) -> _Name | None:
         term_id = self._by_key.get(key)
