@@ -8,7 +8,6 @@ import hashlib
 import json
 import logging
 import signal
-import sqlite3
 from typing import Any
 
 import aiohttp
@@ -25,7 +24,7 @@ from bot.errors import NO_MENTIONS
 from bot.lookups import LookupCounter
 from bot.services.glossary import GlossaryService
 from bot.startup import open_database, seed_entries
-from bot.store.db import Database, unavailable_reason
+from bot.store.db import Database, is_database_error, unavailable_reason
 from bot.store.glossary import GlossaryStore
 from bot.ui import TermButton
 
@@ -228,8 +227,8 @@ class GlossaryBot(commands.Bot):
     async def record_miss(self, query: str, guild_id: int | None = None) -> None:
         try:
             await self.glossary.record_miss(query, guild_id)
-        except sqlite3.DatabaseError as error:
-            reason = unavailable_reason(error)
+        except Exception as error:
+            reason = unavailable_reason(error) if is_database_error(error) else None
             if reason is None:
                 raise
             log.warning("miss %r not recorded: %s", query[:100], reason)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import sqlite3
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
@@ -25,7 +24,7 @@ from bot.services.pulse import PulseService
 from bot.services.pulse_sheet import SheetSync
 from bot.startup import open_database, seed_entries
 from bot.store.backup import BackupRefused, backup_database
-from bot.store.db import Database, lasting_problem, unavailable_reason
+from bot.store.db import Database, is_database_error, lasting_problem, redact, unavailable_reason
 from bot.store.glossary import GlossaryStore, TooManyTerms
 from bot.store.pulse import PulseStore
 
@@ -109,19 +108,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE
-    except sqlite3.DatabaseError as error:
-        return database_failure(verb_of(arguments), settings.database_path, error)
+    except Exception as error:
+        if not is_database_error(error):
+            raise
+        return database_failure(verb_of(arguments), settings, error)
 
 
 def verb_of(arguments: argparse.Namespace) -> str:
     return f"{arguments.verb} {arguments.pulse_verb}" if arguments.verb == "pulse" else str(arguments.verb)
 
 
-def database_failure(verb: str, path: Path, error: sqlite3.DatabaseError) -> int:
+def database_failure(verb: str, settings: Settings, error: Exception) -> int:
     """Say why a chore's database work failed; the failed write was a transaction of its own, rolled back whole."""
     problem = lasting_problem(error)
-    if problem is not None:  # waiting will not help: the file or its permissions must change
-        print(f"{verb} failed, nothing was changed: DATABASE_PATH {path}: {problem} ({error}).", file=sys.stderr)
+    if problem is not None:  # waiting will not help: the database, its permissions or the setting must change
+        where = (
+            f"DATABASE_URL {redact(settings.database_url)}"
+            if settings.database_url
+            else (f"DATABASE_PATH {settings.database_path}")
+        )
+        print(f"{verb} failed, nothing was changed: {where}: {problem} ({error}).", file=sys.stderr)
         return EXIT_USAGE
     reason = unavailable_reason(error)
     if reason is None:

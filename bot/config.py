@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.core.entry import is_valid_url
@@ -28,6 +28,8 @@ DEFAULT_PULSE_SOURCE_POLL_MINUTES = 15
 MAX_PULSE_SOURCE_POLL_MINUTES = 7 * 24 * 60
 LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 PATH_SETTINGS = ("database_path", "seed_path", "pulse_seed_path")
+SQLITE_URL_PREFIX = "sqlite:///"
+POSTGRES_URL_PREFIXES = ("postgresql://", "postgres://")
 CLI_LOG_FORMAT = "%(levelname)s: %(message)s"
 """A chore's warnings read as lines of its output ("WARNING: ..."), without the bot's timestamps."""
 
@@ -41,6 +43,9 @@ class Settings(BaseSettings):
 
     discord_token: str | None = Field(default=None, description="The bot's token from the Developer Portal.")
     database_path: Path = DEFAULT_DATABASE_PATH
+    database_url: str | None = None
+    """`sqlite:///path` or `postgresql://user:password@host:port/database`; wins over DATABASE_PATH. After
+    loading it holds a PostgreSQL URL or nothing: a SQLite URL has become `database_path`."""
     dev_guild_id: int | None = Field(default=None, gt=0)
     editor_user_ids: Annotated[frozenset[int], NoDecode] = frozenset()
     log_level: str = "INFO"
@@ -69,6 +74,7 @@ class Settings(BaseSettings):
         "pulse_seed_path",
         "pulse_source_url",
         "pulse_editors_channel_id",
+        "database_url",
         mode="before",
     )
     @classmethod
@@ -82,6 +88,29 @@ class Settings(BaseSettings):
             raise ValueError("must be an http:// or https:// link, e.g. a Google Sheet published as CSV")
         return value.strip() if value else None
 
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        if value.startswith(POSTGRES_URL_PREFIXES) or (value.startswith(SQLITE_URL_PREFIX) and value[10:].strip()):
+            return value
+        raise ValueError("must be sqlite:///path/to/bot.db or postgresql://user:password@host:port/database")
+
+    @model_validator(mode="after")
+    def _sqlite_url_names_the_file(self) -> Settings:
+        """DATABASE_URL wins over DATABASE_PATH: a SQLite URL becomes the path, so there is one place to look."""
+        if self.database_url is not None and self.database_url.startswith(SQLITE_URL_PREFIX):
+            self.database_path = Path(self.database_url.removeprefix(SQLITE_URL_PREFIX))
+            self.database_url = None
+        return self
+
+    @property
+    def database_target(self) -> Path | str:
+        """What to open: the PostgreSQL URL, or the SQLite file."""
+        return self.database_url or self.database_path
+
     @field_validator("database_path", "seed_path", mode="before")
     @classmethod
     def _named_file(cls, value: Any) -> Any:
@@ -93,6 +122,8 @@ class Settings(BaseSettings):
     def resolved_against(self, project: Path) -> Settings:
         """These settings with every relative path made absolute (see the module's docstring)."""
         from_environment = {name.lower() for name in os.environ}
+        if "database_url" in from_environment:
+            from_environment.add("database_path")  # where a sqlite:/// URL's relative path was written
         return self.model_copy(
             update={
                 name: (Path.cwd() if name in from_environment else project) / getattr(self, name)

@@ -14,12 +14,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sqlite3
 from collections import Counter
 
 from bot.broadcast import Clock
 from bot.core.schedule import iso_week_of
-from bot.store.db import unavailable_reason
+from bot.store.db import is_database_error, unavailable_reason
 from bot.store.glossary import GlossaryStore
 
 log = logging.getLogger(__name__)
@@ -60,7 +59,7 @@ class LookupCounter:
         try:
             await self._store.record_lookups(counts)
         except Exception as error:
-            reason = unavailable_reason(error) if isinstance(error, sqlite3.DatabaseError) else None
+            reason = unavailable_reason(error) if is_database_error(error) else None
             if reason is None:
                 log.exception("%d lookups could not be written and are dropped", counts.total())
                 return

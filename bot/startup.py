@@ -13,12 +13,13 @@ from bot.config import Settings, SettingsError
 from bot.core.entry import Entry
 from bot.core.words import plural
 from bot.importers import ImportFailed, read_glossary
-from bot.store.db import BUSY_TIMEOUT_MS, Database, DatabaseUnusable, may_write
+from bot.store.db import BUSY_TIMEOUT_MS, Database, DatabaseUnusable
+from bot.store.sqlite import may_write
 
 log = logging.getLogger(__name__)
 
 
-def setting_problem(name: str, path: Path, reason: str) -> SettingsError:
+def setting_problem(name: str, path: Path | str, reason: str) -> SettingsError:
     return SettingsError(f"{name} {path}: {reason}")
 
 
@@ -37,22 +38,27 @@ def seed_entries(settings: Settings) -> list[Entry] | None:
 async def open_database(
     settings: Settings, *, read_only: bool = False, busy_timeout_ms: int = BUSY_TIMEOUT_MS
 ) -> Database:
-    """The database at DATABASE_PATH, migrated; raises SettingsError naming it when it cannot be used.
+    """The database DATABASE_URL or DATABASE_PATH names, migrated; raises SettingsError naming it when it
+    cannot be used.
 
-    `read_only`: the caller only reads, so a user who may read the file but not write it still gets
+    `read_only`: the caller only reads, so a user who may read a SQLite file but not write it still gets
     an answer (from the database as it is: not migrated, not seeded; see `Database.read_only`).
     """
-    path = settings.database_path
-    writable = may_write(path)
+    target = settings.database_target
+    setting = "DATABASE_URL" if isinstance(target, str) else "DATABASE_PATH"
+    writable = not isinstance(target, Path) or may_write(target)
     if not (read_only or writable):
         # Found now rather than at the first write, which would fail with "read-only" after work was done.
-        raise setting_problem("DATABASE_PATH", path, "is read-only for this user, and this needs to write to it")
+        raise setting_problem(setting, target, "is read-only for this user, and this needs to write to it")
     try:
-        if not writable:
-            return await Database.open_read_only(path)
-        return await Database.open(path, busy_timeout_ms=busy_timeout_ms)
+        if isinstance(target, Path) and not writable:
+            database = await Database.open_read_only(target)
+        else:
+            database = await Database.open(target, busy_timeout_ms=busy_timeout_ms)
     except DatabaseUnusable as problem:
-        raise setting_problem("DATABASE_PATH", path, problem.reason) from None
+        raise setting_problem(setting, problem.path, problem.reason) from None
+    log.info("database: %s", database.describe())
+    return database
 
 
 def _first_of(failure: ImportFailed, path: Path) -> str:

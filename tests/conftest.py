@@ -36,4 +36,4 @@ def glossary(database: Database) -> GlossaryStore:
 
 
 # The end-to-end rig's fixtures, usable from any test folder.
-pytest_plugins = ["tests.e2e.rig", "tests.sheet_server"]
+pytest_plugins = ["tests.e2e.rig", "tests.sheet_server", "tests.postgres"]

@@ -131,3 +131,22 @@ def test_an_empty_path_is_refused_by_name(monkeypatch: pytest.MonkeyPatch, name:
     monkeypatch.setenv(name, " ")
     with pytest.raises(SettingsError, match=f"^Bad setting: {name}: is empty: give a file name"):
         load_settings()
+
+
+def test_database_url_wins_over_database_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_PATH", "ignored.db")
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///data/other.db")  # relative: to the current folder, as typed
+    settings = load_settings()
+    assert settings.database_url is None and settings.database_target == tmp_path / "data" / "other.db"
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////srv/glossary/bot.db")
+    assert load_settings().database_target == Path("/srv/glossary/bot.db")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://bot:secret@db.example.org:5432/glossary")
+    assert load_settings().database_target == "postgresql://bot:secret@db.example.org:5432/glossary"
+
+
+@pytest.mark.parametrize("value", ["mysql://example.org/db", "sqlite:///", "/srv/bot.db"])
+def test_a_database_url_of_another_kind_is_refused(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("DATABASE_URL", value)
+    with pytest.raises(SettingsError, match="DATABASE_URL: must be sqlite:///"):
+        load_settings()

@@ -77,7 +77,6 @@ class GlossaryService:
 
     def close(self) -> None:
         self.server_indexes.close()
-        self.servers.close()
 
     def replace_shared(self, index: GlossaryIndex) -> None:
         """A freshly built shared index (at start, or after another process changed the database): the

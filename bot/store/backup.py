@@ -19,7 +19,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.store.db import BUSY_TIMEOUT_MS, lasting_problem, read_only_uri
+from bot.store.db import BUSY_TIMEOUT_MS
+from bot.store.sqlite import lasting_problem, read_only_uri
 
 _COUNTED_TABLES = {
     "terms": "terms",

@@ -1,358 +1,197 @@
-"""The SQLite connection: pragmas, numbered migrations and write transactions.
+"""The storage interface: one `Database`, two implementations (SQLite, PostgreSQL), chosen by the URL.
 
-Two aiosqlite connections serve the whole bot. SQLite allows one writer at a time, so writes go
-through `transaction()` on the writing connection, which holds an asyncio lock and an IMMEDIATE
-transaction: a coroutine never sees another coroutine's half-finished write, and a crash leaves
-either all of it or none. Plain reads (`fetch_*`) use a second connection: each aiosqlite connection
-runs its statements one after another on its own thread, so a write waiting for another process's
-lock would otherwise hold up every read queued behind it, and in WAL mode reads need no lock.
+Nothing outside bot/store knows which one is in use. The store modules write SQL with `?` placeholders;
+each implementation runs it as its driver wants, and the few statements where the dialects really differ
+(full-text search, JSON aggregation, planner hints) are chosen by `Database.dialect`.
+
+The transaction discipline is the same on both: writes go through `transaction()`, one at a time for the
+whole database (SQLite's IMMEDIATE lock; on PostgreSQL a transaction-scoped advisory lock taken first),
+so a transaction that reads and then writes never races another process's, and all of it commits or
+none. Waiting for that lock takes `busy_timeout_ms` at most, then fails as "busy". Plain reads
+(`fetch_*`) never wait for a writer.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-import os
 import re
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import sys
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager
 from importlib import resources
 from pathlib import Path
+from typing import Any, ClassVar, Literal, Protocol, TypeGuard
+from urllib.parse import urlsplit
 
-import aiosqlite
-
-log = logging.getLogger(__name__)
-
+Dialect = Literal["sqlite", "postgresql"]
 BUSY_TIMEOUT_MS = 5_000
-"""How long a statement waits for another process's lock (a backup, the CLI) before failing."""
+"""How long a write waits for another writer's lock (a backup, the CLI, another process) before failing."""
 MEMORY = ":memory:"
+SQLITE_SCHEME = "sqlite:///"
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
-_UNAVAILABLE_MESSAGES = {
-    sqlite3.SQLITE_BUSY: "the database is busy: another program is writing to it",
-    sqlite3.SQLITE_LOCKED: "the database is busy: another program is writing to it",
-    sqlite3.SQLITE_FULL: "the database is full: its disk has no space left",
-    sqlite3.SQLITE_IOERR: "the disk holding the database failed to read or write",
-    sqlite3.SQLITE_READONLY: "the database file is read-only",
-    sqlite3.SQLITE_CANTOPEN: "the database file cannot be opened",
-}
 
 
-_LASTING_MESSAGES = {
-    sqlite3.SQLITE_NOTADB: "is not a SQLite database",
-    sqlite3.SQLITE_CORRUPT: "is damaged (restore a backup, see README)",
-    sqlite3.SQLITE_READONLY: "is read-only for this user",
-    sqlite3.SQLITE_PERM: "is read-only for this user",
-    sqlite3.SQLITE_CANTOPEN: "cannot be opened",
-}
-"""Failures that waiting does not cure: the file or the setting pointing at it must change."""
+class Row(Protocol):
+    """A result row: by position or by column name (sqlite3.Row and asyncpg.Record both are)."""
+
+    def __getitem__(self, key: Any, /) -> Any: ...
+    def __iter__(self) -> Iterator[Any]: ...
+    def __len__(self) -> int: ...
 
 
 class DatabaseUnusable(Exception):
-    """The file cannot serve as the database, and trying again will not change that.
+    """The database cannot be used, and trying again will not change that.
 
-    The message completes a sentence about the path ("… is a folder, not a database file").
+    `where` is the file or the URL (password left out); the message completes a sentence about it
+    ("… is a folder, not a database file").
     """
 
-    def __init__(self, path: Path, reason: str) -> None:
+    def __init__(self, where: Path | str, reason: str) -> None:
         super().__init__(reason)
-        self.path = path
+        self.path = where
         self.reason = reason
 
 
-def lasting_problem(error: BaseException) -> str | None:
-    """What is wrong with the database file itself, for the errors in `_LASTING_MESSAGES`; else None."""
-    code = getattr(error, "sqlite_errorcode", None) if isinstance(error, sqlite3.DatabaseError) else None
-    return None if code is None else _LASTING_MESSAGES.get(code & 0xFF)
+class Transaction(ABC):
+    """One write transaction's statements (see `Database.transaction`)."""
+
+    @abstractmethod
+    async def execute(self, sql: str, parameters: Sequence[object] = ()) -> int:
+        """Run a statement; how many rows it changed."""
+
+    @abstractmethod
+    async def execute_many(self, sql: str, rows: Iterable[Sequence[object]]) -> None: ...
+
+    @abstractmethod
+    async def fetch_all(self, sql: str, parameters: Sequence[object] = ()) -> list[Row]: ...
+
+    async def fetch_one(self, sql: str, parameters: Sequence[object] = ()) -> Row | None:
+        rows = await self.fetch_all(sql, parameters)
+        return rows[0] if rows else None
+
+    async def fetch_value(self, sql: str, parameters: Sequence[object] = ()) -> Any:
+        row = await self.fetch_one(sql, parameters)
+        return row[0] if row else None
 
 
-def check_location(path: Path) -> None:
-    """Refuse, before SQLite sees it, a path that can never be the database file."""
-    if str(path) == MEMORY:
-        return
-    _refuse_what_is_not_a_file(path)
-    if not path.exists():
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # SQLite says only "unable to open database file"; creating it here gets the system's reason.
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-        except FileExistsError:
-            pass  # created meanwhile by another process: SQLite will open it
-        except OSError as error:
-            raise DatabaseUnusable(path, f"cannot be created ({error.strerror or error})") from None
+class Database(ABC):
+    dialect: ClassVar[Dialect]
+    read_only: bool = False
+    """Opened for reading only (a SQLite file this user may not write): nothing migrated or seeded."""
 
+    @staticmethod
+    async def open(target: Path | str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Database:
+        """Open the database at a path or URL (`sqlite:///path`, `postgresql://user:pass@host:port/db`) and apply
+        pending migrations. Raises DatabaseUnusable when it can never serve as the database."""
+        if is_postgres_url(target):
+            from bot.store.postgres import PostgresDatabase
 
-def _refuse_what_is_not_a_file(path: Path) -> None:
-    if path.is_dir():
-        raise DatabaseUnusable(path, f"is a folder, not a database file (e.g. {path / 'bot.db'})")
-    if path.exists() and not path.is_file():
-        raise DatabaseUnusable(path, "is not a regular file")
+            return await PostgresDatabase.open_url(target, busy_timeout_ms=busy_timeout_ms)
+        from bot.store.sqlite import SQLiteDatabase
 
+        return await SQLiteDatabase.open_path(sqlite_path(target), busy_timeout_ms=busy_timeout_ms)
 
-def may_write(path: Path) -> bool:
-    """Whether this user may write the database: the file, and the folder that holds its -wal and
-    -shm files (unless they exist and are writable: the bot's user may have made them)."""
-    if not path.exists():
-        return True
-    companions = [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
-    folder_ok = os.access(path.parent, os.W_OK) or all(os.access(file, os.W_OK) for file in companions)
-    return os.access(path, os.W_OK) and folder_ok
+    @staticmethod
+    async def open_read_only(path: Path) -> Database:
+        """A SQLite file for reading only, by a user who may not write it (see `SQLiteDatabase`)."""
+        from bot.store.sqlite import SQLiteDatabase
 
+        return await SQLiteDatabase.open_read_only_path(path)
 
-def read_only_uri(path: Path) -> str:
-    """A URI opening `path` for reading only, by a user who may not write it (never creating it).
+    @abstractmethod
+    def describe(self) -> str:
+        """Which database this is, for the log: never a password."""
 
-    `mode=ro` still needs the -shm file of a WAL database, which only a writer of the folder can create;
-    when it is missing and no -wal file exists (no one has the database open), the file is complete as
-    it is and `immutable=1` reads it without the -shm.
-    """
-    _refuse_what_is_not_a_file(path)
-    if not path.exists():
-        raise DatabaseUnusable(path, "does not exist")
-    uri = path.resolve().as_uri()
-    try:
-        with contextlib.closing(sqlite3.connect(f"{uri}?mode=ro", uri=True)) as probe:
-            probe.execute("PRAGMA user_version").fetchone()
-        return f"{uri}?mode=ro"
-    except sqlite3.OperationalError:
-        wal = path.with_name(path.name + "-wal")
-        if wal.exists() and wal.stat().st_size > 0:
-            raise
-        return f"{uri}?immutable=1"
+    @abstractmethod
+    async def close(self) -> None: ...
 
+    @abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
+        """One write transaction: all of it commits, or an exception rolls all of it back."""
 
-def _unreadable(path: Path, error: sqlite3.DatabaseError) -> DatabaseUnusable:
-    return DatabaseUnusable(path, f"{lasting_problem(error) or 'cannot be read'} ({error})")
+    @abstractmethod
+    async def fetch_all(self, sql: str, parameters: Sequence[object] = ()) -> list[Row]: ...
 
+    @abstractmethod
+    def fetch_chunks(self, sql: str, size: int) -> AsyncIterator[list[tuple[Any, ...]]]:
+        """The rows of a whole-table read as plain tuples, `size` at a time."""
 
-def _busy_error() -> sqlite3.OperationalError:
-    """What SQLite raises when its busy timeout runs out, for a wait that ran out before reaching SQLite."""
-    error = sqlite3.OperationalError("database is locked")
-    error.sqlite_errorcode = sqlite3.SQLITE_BUSY
-    error.sqlite_errorname = "SQLITE_BUSY"
-    return error
+    async def fetch_one(self, sql: str, parameters: Sequence[object] = ()) -> Row | None:
+        rows = await self.fetch_all(sql, parameters)
+        return rows[0] if rows else None
 
+    async def fetch_value(self, sql: str, parameters: Sequence[object] = ()) -> Any:
+        row = await self.fetch_one(sql, parameters)
+        return row[0] if row else None
 
-def unavailable_reason(error: BaseException) -> str | None:
-    """Why the database could not do its work, in words for a user, when the cause lies outside the
-    bot (a lock held by another process, a full or failing disk); None for anything else (a bug).
+    async def fetch_now(self, sql: str, parameters: Sequence[object] = ()) -> list[Row]:
+        """A small read on which a user waits (a keystroke): as quick as the backend can make it."""
+        return await self.fetch_all(sql, parameters)
 
-    Such a failure changes nothing, since the transaction is rolled back, and goes away by itself
-    when the other process or the disk recovers, so callers say "try again" instead of "bug".
-    """
-    code = getattr(error, "sqlite_errorcode", None) if isinstance(error, sqlite3.DatabaseError) else None
-    if code is None:
-        return None
-    return _UNAVAILABLE_MESSAGES.get(code & 0xFF)  # extended codes keep the primary code in the low byte
+    @abstractmethod
+    async def schema_version(self) -> int: ...
 
-
-class Database:
-    def __init__(
-        self,
-        connection: aiosqlite.Connection,
-        path: Path,
-        reader: aiosqlite.Connection | None = None,
-        *,
-        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
-    ) -> None:
-        self.connection = connection
-        """The writing connection: transactions, and reads that must see their own writes."""
-        self.reader = reader or connection
-        """Plain reads; the same connection for an in-memory database, which only one connection sees."""
-        self.path = path
-        self.busy_timeout_ms = busy_timeout_ms
-        self.read_only = False
-        """Opened by `open_read_only`: reads only, nothing migrated or seeded."""
-        self._write_lock = asyncio.Lock()
-
-    @classmethod
-    async def open(cls, path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Database:
-        """Open (creating it and its folder if needed), set the pragmas and apply pending migrations.
-
-        `busy_timeout_ms` is how long a write waits for another process's lock before it fails.
-        Raises DatabaseUnusable for a path that cannot be the database (a folder, not SQLite, …).
-        """
-        check_location(path)
-        try:
-            return await cls._open(path, busy_timeout_ms)
-        except sqlite3.DatabaseError as error:
-            if lasting_problem(error) is None:
-                raise  # busy, full: it clears by itself
-            raise _unreadable(path, error) from error
-
-    @classmethod
-    async def _open(cls, path: Path, busy_timeout_ms: int) -> Database:
-        database = cls(await _connect(path, busy_timeout_ms), path, busy_timeout_ms=busy_timeout_ms)
-        try:
-            await database.connection.execute("PRAGMA journal_mode = WAL")
-            await database.migrate()
-            if str(path) != MEMORY:
-                # Opened after the migrations, so it never sees the schema half-built.
-                database.reader = await _connect(path, BUSY_TIMEOUT_MS, query_only=True)
-        except BaseException:
-            # Every aiosqlite connection is a thread that keeps the process alive until it is closed.
-            await database.close()
-            raise
-        return database
-
-    @classmethod
-    async def open_read_only(cls, path: Path) -> Database:
-        """Open for reading only, for a user who may read the file but not write it: nothing is migrated
-        or seeded, so the schema must already be this version's."""
-        try:
-            database = cls(await _connect(read_only_uri(path), BUSY_TIMEOUT_MS, query_only=True, uri=True), path)
-        except sqlite3.DatabaseError as error:
-            raise _unreadable(path, error) from error
-        try:
-            version, latest = await database.schema_version(), len(available_migrations())
-        except BaseException as error:
-            await database.close()
-            if isinstance(error, sqlite3.DatabaseError):
-                raise _unreadable(path, error) from error
-            raise
-        database.read_only = True
-        if version < latest:
-            await database.close()
-            raise DatabaseUnusable(
-                path,
-                f"is read-only for this user and needs upgrading (schema {version}, this version uses {latest}): "
-                "run any command once as the user that owns it",
-            )
-        return database
-
-    async def close(self) -> None:
-        """Close both connections, even if closing one fails (each is a thread the process waits for)."""
-        try:
-            if self.reader is not self.connection:
-                await self.reader.close()
-        finally:
-            await self.connection.close()
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One IMMEDIATE transaction: all of it commits, or an exception rolls all of it back.
-
-        Waiting for the lock, behind this process's other writes and then another process's, takes
-        `busy_timeout_ms` at most in all, then fails with SQLITE_BUSY: a backlog of writes queued
-        behind a long outside lock must not stretch one interaction's wait past Discord's deadline.
-        """
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.busy_timeout_ms / 1000
-        queued = self._write_lock.locked()
-        try:
-            async with asyncio.timeout_at(deadline):
-                await self._write_lock.acquire()
-        except TimeoutError:
-            raise _busy_error() from None
-        try:
-            await self._begin(deadline if queued else None)
-            yield self.connection
-            await self.connection.execute("COMMIT")
-        except BaseException:
-            # BEGIN and COMMIT are inside the try: cancelled while waiting for either, the statement
-            # still runs on aiosqlite's thread, and the shared connection must not be left inside a
-            # transaction. A failed COMMIT (a full disk) may leave it open too. Where BEGIN failed or
-            # COMMIT went through, there is nothing to roll back, and SQLite says so.
-            with contextlib.suppress(sqlite3.OperationalError):
-                await self.connection.execute("ROLLBACK")
-            raise
-        finally:
-            self._write_lock.release()
-
-    async def _begin(self, deadline: float | None) -> None:
-        """BEGIN IMMEDIATE, its wait for another process's lock cut to what is left until `deadline`."""
-        if deadline is None:
-            await self.connection.execute("BEGIN IMMEDIATE")
-            return
-        left_ms = max(0, round((deadline - asyncio.get_running_loop().time()) * 1000))
-        await self.connection.execute(f"PRAGMA busy_timeout = {left_ms}")
-        try:
-            await self.connection.execute("BEGIN IMMEDIATE")
-        finally:
-            await self.connection.execute(f"PRAGMA busy_timeout = {self.busy_timeout_ms}")
-
-    async def schema_version(self) -> int:
-        async with self.connection.execute("PRAGMA user_version") as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row else 0
-
+    @abstractmethod
     async def migrate(self) -> int:
         """Apply every migration newer than the stored version, each in its own transaction."""
-        current = await self.schema_version()
-        for version, name, script in available_migrations():
-            if version <= current:
-                continue
-            log.info("Applying migration %s", name)
-            async with self.transaction() as connection:
-                for statement in split_statements(script):
-                    await connection.execute(statement)
-                await connection.execute(f"PRAGMA user_version = {version}")
-            current = version
-        return current
+
+    @abstractmethod
+    async def data_version(self) -> int:
+        """Changes whenever another connection commits (never for this one's own writes); 0 where the
+        database cannot tell."""
+
+    @abstractmethod
+    async def table_names(self) -> list[str]:
+        """The tables holding the bot's data (not the schema version's, nor SQLite's own)."""
 
     async def get_meta(self, key: str) -> str | None:
         value = await self.fetch_value("SELECT value FROM meta WHERE key = ?", (key,))
         return None if value is None else str(value)
 
     async def set_meta(self, key: str, value: str) -> None:
-        async with self.transaction() as connection:
-            await connection.execute(
+        async with self.transaction() as transaction:
+            await transaction.execute(
                 "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
 
-    async def data_version(self) -> int:
-        """Changes whenever another connection, in this process or another, commits (never for our own
-        writes, which is why it is asked on the writing connection)."""
-        async with self.connection.execute("PRAGMA data_version") as cursor:
-            row = await cursor.fetchone()
-        return int(row[0]) if row else 0
 
-    async def fetch_value(self, sql: str, parameters: tuple[object, ...] = ()) -> object:
-        async with self.reader.execute(sql, parameters) as cursor:
-            row = await cursor.fetchone()
-        return row[0] if row else None
-
-    async def fetch_all(self, sql: str, parameters: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
-        async with self.reader.execute(sql, parameters) as cursor:
-            return list(await cursor.fetchall())
-
-    async def fetch_one(self, sql: str, parameters: tuple[object, ...] = ()) -> aiosqlite.Row | None:
-        async with self.reader.execute(sql, parameters) as cursor:
-            return await cursor.fetchone()
+def is_postgres_url(target: Path | str) -> TypeGuard[str]:
+    return isinstance(target, str) and target.startswith(POSTGRES_SCHEMES)
 
 
-async def _connect(
-    path: Path | str, busy_timeout_ms: int, *, query_only: bool = False, uri: bool = False
-) -> aiosqlite.Connection:
-    """A connection to a path, or with `uri` to a `file:` URI (see `read_only_uri`)."""
-    # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction is exactly what we say.
-    opening = asyncio.ensure_future(aiosqlite.connect(path, isolation_level=None, uri=uri))
-    try:
-        connection = await asyncio.shield(opening)
-    except asyncio.CancelledError:
-        # Cancelled (Ctrl-C) while aiosqlite's thread opens the file: let it finish and close it, or the
-        # thread would outlive the event loop and fail handing over its result.
-        with contextlib.suppress(Exception):
-            await (await opening).close()
-        raise
-    connection.row_factory = aiosqlite.Row
-    pragmas = ["synchronous = NORMAL", "foreign_keys = ON", f"busy_timeout = {busy_timeout_ms}"]
-    if query_only:
-        pragmas.append("query_only = ON")  # a write sent here by mistake fails instead of racing the writer
-    try:
-        for pragma in pragmas:
-            await connection.execute(f"PRAGMA {pragma}")
-    except BaseException:
-        await connection.close()
-        raise
-    return connection
+def sqlite_path(target: Path | str) -> Path:
+    """The file a `sqlite:///path` URL (or a plain path) names: `sqlite:///data/bot.db` is relative,
+    `sqlite:////srv/bot.db` absolute, as in SQLAlchemy."""
+    if isinstance(target, Path):
+        return target
+    if target.startswith(SQLITE_SCHEME):
+        return Path(target.removeprefix(SQLITE_SCHEME))
+    raise DatabaseUnusable(
+        redact(target), "is not a database URL: use sqlite:///path or postgresql://user:password@host:port/database"
+    )
 
 
-def available_migrations() -> list[tuple[int, str, str]]:
-    """(version, file name, SQL) of every migration shipped in bot/store/migrations, in order."""
+def redact(url: str) -> str:
+    """A URL fit for a log or an error: the password replaced by ***."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+def available_migrations(dialect: Dialect = "sqlite") -> list[tuple[int, str, str]]:
+    """(version, file name, SQL) of every migration shipped for `dialect`, in order.
+
+    SQLite's live in bot/store/migrations, PostgreSQL's in bot/store/migrations/postgresql: the same
+    numbers with the same meaning, each written in its database's own SQL.
+    """
     folder = resources.files("bot.store") / "migrations"
+    if dialect == "postgresql":
+        folder = folder / "postgresql"
     found = []
     for item in folder.iterdir():
         match = _MIGRATION_NAME.match(item.name)
@@ -366,7 +205,7 @@ def available_migrations() -> list[tuple[int, str, str]]:
 
 
 def split_statements(script: str) -> list[str]:
-    """Split a migration into statements (executescript would commit behind our back)."""
+    """Split a SQLite migration into statements (executescript would commit behind our back)."""
     statements: list[str] = []
     pending = ""
     for line in script.splitlines(keepends=True):
@@ -380,3 +219,38 @@ def split_statements(script: str) -> list[str]:
     if pending.strip():
         statements.append(pending.strip())
     return statements
+
+
+def _backends() -> list[Any]:
+    """The implementation modules loaded so far (an error can only come from one of those)."""
+    return [sys.modules[name] for name in ("bot.store.sqlite", "bot.store.postgres") if name in sys.modules]
+
+
+def unavailable_reason(error: BaseException) -> str | None:
+    """Why the database could not do its work, in words for a user, when the cause lies outside the
+    bot (a lock held by another process, a full or failing disk, a lost server); None for anything
+    else (a bug).
+
+    Such a failure changes nothing, since the transaction is rolled back, and goes away by itself
+    when the other process, the disk or the server recovers, so callers say "try again", not "bug".
+    """
+    for backend in _backends():
+        reason: str | None = backend.unavailable_reason(error)
+        if reason is not None:
+            return reason
+    return None
+
+
+def lasting_problem(error: BaseException) -> str | None:
+    """What is wrong with the database itself (not SQLite, damaged, read-only, refused): waiting will
+    not cure it, the database or the setting naming it must change; None otherwise."""
+    for backend in _backends():
+        problem: str | None = backend.lasting_problem(error)
+        if problem is not None:
+            return problem
+    return None
+
+
+def is_database_error(error: BaseException) -> bool:
+    """Whether `error` came from the database (a driver's error), as opposed to a bug of ours."""
+    return any(backend.is_database_error(error) for backend in _backends())

@@ -27,10 +27,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal, NamedTuple
 
-import aiosqlite
-
 from bot.core.entry import MAX_ALIASES, MAX_RELATED, Entry
 from bot.core.normalize import lookup_key
+from bot.store.db import Dialect, Transaction
 
 Mode = Literal["seed", "import"]
 FTS_TRIGGERS = "term_search_*"
@@ -39,8 +38,16 @@ FTS_PENDING_BYTES = 16 * 1024 * 1024
 """How much indexed text FTS5 holds in memory before it writes a segment (its default: 1 MB)."""
 IMPORT_CACHE_KIB = 256 * 1024
 """SQLite's page cache while entries are written (KiB; its default is 2,000 KiB): see `EntryWriter.apply`."""
-IDS_SQL = "SELECT value FROM json_each(?)"
+IDS_SQL = {
+    "sqlite": "SELECT value FROM json_each(?)",
+    "postgresql": "SELECT json_array_elements_text(?::json)::bigint",
+}
 """Stands for a list of ids passed as one JSON parameter: one statement however many there are."""
+KEYS_SQL = {
+    "sqlite": "SELECT value FROM json_each(?)",
+    "postgresql": "SELECT json_array_elements_text(?::json)",
+}
+"""The same for a list of texts."""
 ALIAS_TEXT_SEPARATOR = "\n"
 """How migration 0004 joins a term's aliases into `terms.alias_text`."""
 SCALAR_FIELDS = ("description", "category", "url")
@@ -122,14 +129,17 @@ class EntryWriter:
 
     def __init__(
         self,
-        connection: aiosqlite.Connection,
+        transaction: Transaction,
         report: ApplyReport,
         *,
         mode: Mode,
         replace: bool,
         guild_id: int | None = None,
+        dialect: Dialect = "sqlite",
     ) -> None:
-        self.connection = connection
+        self.transaction = transaction
+        self.dialect: Dialect = dialect
+        self.ids_sql = IDS_SQL[dialect]
         self.report = report
         self.mode = mode
         self.replace = replace
@@ -157,16 +167,18 @@ class EntryWriter:
         return key
 
     async def apply(self, entries: Sequence[Entry]) -> None:
-        async with self.connection.execute("PRAGMA cache_size") as cursor:
-            row = await cursor.fetchone()
+        if self.dialect != "sqlite":
+            await self._apply(entries)
+            return
+        cache_size = await self.transaction.fetch_value("PRAGMA cache_size")
         # A big import touches every page of the name and relation indexes in no particular order: with
         # SQLite's default 8 MB cache they are read and written again and again. The cache grows only as
         # pages are used, so a small import costs no more memory than before.
-        await self.connection.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+        await self.transaction.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
         try:
             await self._apply(entries)
         finally:
-            await self.connection.execute(f"PRAGMA cache_size = {int(row[0]) if row else -2000}")
+            await self.transaction.execute(f"PRAGMA cache_size = {int(cache_size or -2000)}")
 
     async def _apply(self, entries: Sequence[Entry]) -> None:
         await self._read_names()
@@ -206,36 +218,35 @@ class EntryWriter:
     # ---- reading --------------------------------------------------------------------------------
 
     async def _read_names(self) -> None:
-        async with self.connection.execute(
+        rows = await self.transaction.fetch_all(
             "SELECT key, term_id, text, is_alias FROM term_names WHERE scope_id = ? ORDER BY term_id, position",
             (self.scope_id,),
-        ) as cursor:
-            async for key, term_id, text, is_alias in cursor:
-                self.owners[key] = _NameOwner(term_id, bool(is_alias))
-                if is_alias:
-                    self.alias_rows.setdefault(term_id, {})[key] = text
-                else:
-                    self.name_of[term_id] = text
-        last_id = await (await self.connection.execute("SELECT max(id) FROM terms")).fetchone()
-        self.next_id = (last_id[0] or 0) + 1 if last_id else 1
+        )
+        for key, term_id, text, is_alias in rows:
+            self.owners[key] = _NameOwner(term_id, bool(is_alias))
+            if is_alias:
+                self.alias_rows.setdefault(term_id, {})[key] = text
+            else:
+                self.name_of[term_id] = text
+        self.next_id = int(await self.transaction.fetch_value("SELECT coalesce(max(id), 0) FROM terms")) + 1
 
     async def _read_terms(self, ids: set[int]) -> None:
         sql = (
             "SELECT id, name, definition, description, category, url, origin, edited FROM terms "
-            f"WHERE id IN ({IDS_SQL})"
+            f"WHERE id IN ({self.ids_sql})"
         )
-        async with self.connection.execute(sql, _ids(ids)) as cursor:
-            async for term_id, name, definition, description, category, url, origin, edited in cursor:
-                aliases = dict(self.alias_rows.get(term_id, {}))
-                term = _Term(term_id, name, definition, description, category, url, origin, bool(edited), aliases)
-                term.before = term.content()
-                self.terms[term.term_id] = term
+        for term_id, name, definition, description, category, url, origin, edited in await self.transaction.fetch_all(
+            sql, _ids(ids)
+        ):
+            aliases = dict(self.alias_rows.get(term_id, {}))
+            term = _Term(term_id, name, definition, description, category, url, origin, bool(edited), aliases)
+            term.before = term.content()
+            self.terms[term.term_id] = term
 
     async def _read_relations(self, terms: list[_Term]) -> None:
-        sql = f"SELECT term_id, related_id FROM relations WHERE term_id IN ({IDS_SQL}) ORDER BY term_id, position"
-        async with self.connection.execute(sql, _ids(term.term_id for term in terms)) as cursor:
-            async for term_id, related_id in cursor:
-                self.terms[term_id].related.append(related_id)
+        sql = f"SELECT term_id, related_id FROM relations WHERE term_id IN ({self.ids_sql}) ORDER BY term_id, position"
+        for term_id, related_id in await self.transaction.fetch_all(sql, _ids(term.term_id for term in terms)):
+            self.terms[term_id].related.append(related_id)
         for term in terms:
             term.related_before = tuple(term.related)
 
@@ -244,10 +255,9 @@ class EntryWriter:
         if self.guild_id is None:
             return
         keys = {key for name in names if (key := self._key(name)) not in self.owners}
-        sql = f"SELECT key, term_id FROM term_names WHERE scope_id = 0 AND key IN ({IDS_SQL})"
-        async with self.connection.execute(sql, (json.dumps(sorted(keys)),)) as cursor:
-            async for key, term_id in cursor:
-                self.shared_ids[key] = term_id
+        sql = f"SELECT key, term_id FROM term_names WHERE scope_id = 0 AND key IN ({KEYS_SQL[self.dialect]})"
+        for key, term_id in await self.transaction.fetch_all(sql, (json.dumps(sorted(keys)),)):
+            self.shared_ids[key] = term_id
 
     # ---- merging --------------------------------------------------------------------------------
 
@@ -381,43 +391,45 @@ class EntryWriter:
         if self.mode == "import":
             for term in rewritten:
                 term.origin = "import"  # seeding never overwrites what an import changed
-        triggers = await self._lift_fts_triggers()
-        # Index in memory in big runs (FTS5 writes what it holds each time this much is pending): a fifth
-        # less work for a big import than the default 1 MB.
-        await self.connection.execute(
-            "INSERT INTO term_search (term_search, rank) VALUES ('hashsize', ?)", (FTS_PENDING_BYTES,)
-        )
+        triggers = await self._lift_search_triggers()
         old = _ids(term.term_id for term in rewritten if not term.new)
-        connection = self.connection
-        await connection.execute(
-            "INSERT INTO term_search (term_search, rowid, name, alias_text, definition, description) "
-            f"SELECT 'delete', id, name, alias_text, definition, description FROM terms WHERE id IN ({IDS_SQL})",
-            old,
-        )
-        await connection.execute(f"DELETE FROM term_names WHERE term_id IN ({IDS_SQL})", old)
-        await connection.executemany(
+        ids_sql, transaction = self.ids_sql, self.transaction
+        if self.dialect == "sqlite":
+            # Index in memory in big runs (FTS5 writes what it holds each time this much is pending): a fifth
+            # less work for a big import than the default 1 MB.
+            await transaction.execute(
+                "INSERT INTO term_search (term_search, rank) VALUES ('hashsize', ?)", (FTS_PENDING_BYTES,)
+            )
+            await transaction.execute(
+                "INSERT INTO term_search (term_search, rowid, name, alias_text, definition, description) "
+                f"SELECT 'delete', id, name, alias_text, definition, description FROM terms WHERE id IN ({ids_sql})",
+                old,
+            )
+        await transaction.execute(f"DELETE FROM term_names WHERE term_id IN ({ids_sql})", old)
+        await transaction.execute_many(
             "UPDATE terms SET name = ?, definition = ?, description = ?, category = ?, url = ?, alias_text = ?, "
             "origin = ?, updated_at = ? WHERE id = ?",
             [(*_row(term), term.origin, _now(), term.term_id) for term in rewritten if not term.new],
         )
-        await connection.executemany(
+        await transaction.execute_many(
             "INSERT INTO terms (id, name, definition, description, category, url, alias_text, origin, guild_id) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(term.term_id, *_row(term), term.origin, self.guild_id) for term in rewritten if term.new],
         )
-        await connection.executemany(
+        await transaction.execute_many(
             "INSERT INTO term_names (scope_id, key, term_id, text, is_alias, position) VALUES (?, ?, ?, ?, ?, ?)",
             # In term order, not key order: the term_id indexes and the scope check then read and write
             # neighbouring pages (measured: half the time of key order at 100,000 terms).
             [row for term in rewritten for row in self._name_rows(term)],
         )
-        await connection.execute(
-            "INSERT INTO term_search (rowid, name, alias_text, definition, description) "
-            f"SELECT id, name, alias_text, definition, description FROM terms WHERE id IN ({IDS_SQL})",
-            _ids(term.term_id for term in rewritten),
-        )
+        if self.dialect == "sqlite":
+            await transaction.execute(
+                "INSERT INTO term_search (rowid, name, alias_text, definition, description) "
+                f"SELECT id, name, alias_text, definition, description FROM terms WHERE id IN ({ids_sql})",
+                _ids(term.term_id for term in rewritten),
+            )
         for sql in triggers:
-            await connection.execute(sql)
+            await transaction.execute(sql)
 
     async def _write_relations(self) -> None:
         relinked = [term for term in self.terms.values() if tuple(term.related) != term.related_before]
@@ -425,14 +437,14 @@ class EntryWriter:
             return
         relinked_only = [term for term in relinked if not term.new and term.content() == term.before]
         if self.mode == "import" and relinked_only:
-            await self.connection.execute(
-                f"UPDATE terms SET origin = 'import', updated_at = ? WHERE id IN ({IDS_SQL})",
+            await self.transaction.execute(
+                f"UPDATE terms SET origin = 'import', updated_at = ? WHERE id IN ({self.ids_sql})",
                 (_now(), *_ids(term.term_id for term in relinked_only)),
             )
-        await self.connection.execute(
-            f"DELETE FROM relations WHERE term_id IN ({IDS_SQL})", _ids(term.term_id for term in relinked)
+        await self.transaction.execute(
+            f"DELETE FROM relations WHERE term_id IN ({self.ids_sql})", _ids(term.term_id for term in relinked)
         )
-        await self.connection.executemany(
+        await self.transaction.execute_many(
             "INSERT INTO relations (term_id, related_id, position) VALUES (?, ?, ?)",
             [(term.term_id, other, position) for term in relinked for position, other in enumerate(term.related)],
         )
@@ -443,16 +455,22 @@ class EntryWriter:
         aliases = enumerate(term.aliases.items(), 1)
         return rows + [(scope, key, term_id, text, 1, position) for position, (key, text) in aliases]
 
-    async def _lift_fts_triggers(self) -> list[str]:
-        """Drop the full-text triggers for this transaction; returns the SQL that recreates them.
+    async def _lift_search_triggers(self) -> list[str]:
+        """Turn the search triggers off for this transaction; returns the SQL that turns them on again.
 
-        Dropping is part of the transaction: a rollback (a dry run, a failure) brings them back too.
+        SQLite: they are dropped, inside the transaction, so a rollback (a dry run, a failure) brings them
+        back too. PostgreSQL: its alias trigger stands aside while `glossary.bulk_write` is on, a setting
+        that ends with the transaction (its tsvector column follows the rows by itself).
         """
-        sql = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name GLOB ?"
-        async with self.connection.execute(sql, (FTS_TRIGGERS,)) as cursor:
-            triggers = [(str(name), str(text)) async for name, text in cursor]
+        if self.dialect == "postgresql":
+            await self.transaction.execute("SET LOCAL glossary.bulk_write = 'on'")
+            return []
+        rows = await self.transaction.fetch_all(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name GLOB ?", (FTS_TRIGGERS,)
+        )
+        triggers = [(str(name), str(text)) for name, text in rows]
         for name, _ in triggers:
-            await self.connection.execute(f'DROP TRIGGER "{name}"')
+            await self.transaction.execute(f'DROP TRIGGER "{name}"')
         return [text for _, text in triggers]
 
 

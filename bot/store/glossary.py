@@ -1,4 +1,4 @@
-"""Terms, names, aliases and relations in SQLite; lookups counted, misses recorded.
+"""Terms, names, aliases and relations; lookups counted, misses recorded.
 
 Every multi-row change runs in one transaction, so the glossary is never seen half-changed.
 """
@@ -11,19 +11,18 @@ from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
-
-import aiosqlite
+from typing import Any
 
 from bot.core.entry import Entry
 from bot.core.normalize import MAX_QUERY_CHARS, lookup_key
 from bot.core.render import TermView
 from bot.core.schedule import iso_week_of
-from bot.store.db import Database
+from bot.store.db import Database, Transaction
 from bot.store.entry_writer import ApplyReport, EntryWriter, Mode
 
 SEED_DIGEST_KEY = "seed_digest"
-_TERM_VIEW_SQL = """
+_TERM_VIEW_SQL = {
+    "sqlite": """
 SELECT t.id, t.name, t.definition, t.description, t.category, t.url,
     (SELECT json_group_array(text) FROM
         (SELECT text FROM term_names WHERE term_id = t.id AND is_alias = 1 ORDER BY position)),
@@ -31,7 +30,22 @@ SELECT t.id, t.name, t.definition, t.description, t.category, t.url,
         (SELECT r.related_id, rt.name FROM relations r JOIN terms rt ON rt.id = r.related_id
          WHERE r.term_id = t.id ORDER BY r.position))
 FROM terms t WHERE t.id = ? AND (t.guild_id IS NULL OR t.guild_id = ?)
-"""
+""",
+    "postgresql": """
+SELECT t.id, t.name, t.definition, t.description, t.category, t.url,
+    (SELECT coalesce(json_agg(text ORDER BY position), '[]')::text
+        FROM term_names WHERE term_id = t.id AND is_alias = 1),
+    (SELECT coalesce(json_agg(json_build_array(r.related_id, rt.name) ORDER BY r.position), '[]')::text
+        FROM relations r JOIN terms rt ON rt.id = r.related_id WHERE r.term_id = t.id)
+FROM terms t WHERE t.id = ? AND (t.guild_id IS NULL OR t.guild_id = ?)
+""",
+}
+_SHARED_TERMS_SQL = {
+    # From the partial index that holds all this reads (migration 0009), so a million server entries beside
+    # them cost nothing here.
+    "sqlite": "SELECT id, name, lookups FROM terms INDEXED BY terms_shared_names WHERE guild_id IS NULL",
+    "postgresql": "SELECT id, name, lookups FROM terms WHERE guild_id IS NULL",
+}
 __all__ = ["ApplyReport", "GlossaryStore", "Mode"]
 ROWS_PER_FETCH = 4096
 """Rows read per trip to the database thread when reading a whole table: few trips, little held at once."""
@@ -74,27 +88,22 @@ class GlossaryStore:
             for term_id, text in chunk:
                 aliases[term_id] = (*aliases.get(term_id, ()), text)
         rows: list[tuple[int, str, tuple[str, ...], int]] = []
-        # The shared terms only (servers' entries have their own indexes), from the partial index that holds
-        # all this reads (migration 0009), so a million server entries beside them cost nothing here.
-        shared_sql = "SELECT id, name, lookups FROM terms INDEXED BY terms_shared_names WHERE guild_id IS NULL"
-        async for chunk in self._chunks(shared_sql + " ORDER BY id"):
+        # The shared terms only (servers' entries have their own indexes).
+        async for chunk in self._chunks(_SHARED_TERMS_SQL[self.database.dialect] + " ORDER BY id"):
             rows.extend((term_id, name, aliases.get(term_id, ()), lookups) for term_id, name, lookups in chunk)
         return rows
 
-    async def _chunks(self, sql: str) -> AsyncIterator[list[tuple[Any, ...]]]:
-        """The rows of `sql` as plain tuples (cheaper to make and read than `Row`), ROWS_PER_FETCH at a time:
-        the rows of the whole table never sit in memory twice, as tuples and as what is made of them."""
-        async with self.database.reader.execute(sql) as cursor:
-            cursor.row_factory = None
-            while chunk := list(await cursor.fetchmany(ROWS_PER_FETCH)):
-                yield cast("list[tuple[Any, ...]]", chunk)  # typed as `Row`s; without a row factory, tuples
+    def _chunks(self, sql: str) -> AsyncIterator[list[tuple[Any, ...]]]:
+        """The rows of `sql` ROWS_PER_FETCH at a time: the rows of the whole table never sit in memory
+        twice, as rows and as what is made of them."""
+        return self.database.fetch_chunks(sql, ROWS_PER_FETCH)
 
     async def term_view(self, term_id: int, guild_id: int | None = None) -> TermView | None:
         """The term as shown in `guild_id` (None: a DM or the CLI): None if it does not exist or belongs to
         another server (or to a server at all, outside one)."""
         # One statement rather than three (term, aliases, related): each statement is a round trip to the
         # database thread, and this read is most of what a /define costs.
-        row = await self.database.fetch_one(_TERM_VIEW_SQL, (term_id, guild_id))
+        row = await self.database.fetch_one(_TERM_VIEW_SQL[self.database.dialect], (term_id, guild_id))
         if row is None:
             return None
         return TermView(
@@ -115,7 +124,7 @@ class GlossaryStore:
     async def export_entries(self, guild_id: int | None = None) -> list[Entry]:
         """Every term of the shared glossary (or of `guild_id`'s) in the project's own format, ordered by name."""
         ids = await self.database.fetch_all(
-            "SELECT id FROM terms WHERE guild_id IS ? ORDER BY name COLLATE NOCASE", (guild_id,)
+            "SELECT id FROM terms WHERE guild_id IS NOT DISTINCT FROM ? ORDER BY name COLLATE NOCASE", (guild_id,)
         )
         entries = []
         for (term_id,) in ids:
@@ -145,13 +154,13 @@ class GlossaryStore:
         totals: Counter[int] = Counter()
         for (term_id, _), count in counts.items():
             totals[term_id] += count
-        async with self.database.transaction() as connection:
-            await connection.executemany(
+        async with self.database.transaction() as transaction:
+            await transaction.execute_many(
                 "UPDATE terms SET lookups = lookups + ? WHERE id = ?", [(count, term) for term, count in totals.items()]
             )
-            await connection.executemany(
+            await transaction.execute_many(
                 "INSERT INTO weekly_lookups (term_id, week, count) SELECT id, ?, ? FROM terms WHERE id = ? "
-                "ON CONFLICT (term_id, week) DO UPDATE SET count = count + excluded.count",
+                "ON CONFLICT (term_id, week) DO UPDATE SET count = weekly_lookups.count + excluded.count",
                 [(week, count, term_id) for (term_id, week), count in counts.items()],
             )
 
@@ -162,10 +171,10 @@ class GlossaryStore:
             return
         shown = " ".join(query.split())[:MAX_QUERY_CHARS]
         scopes = [0] if guild_id is None else [0, guild_id]
-        async with self.database.transaction() as connection:
-            await connection.executemany(
+        async with self.database.transaction() as transaction:
+            await transaction.execute_many(
                 "INSERT INTO misses (scope_id, key, query) VALUES (?, ?, ?) ON CONFLICT (scope_id, key) "
-                "DO UPDATE SET count = count + 1, query = excluded.query, last_at = ?",
+                "DO UPDATE SET count = misses.count + 1, query = excluded.query, last_at = ?",
                 [(scope, key, shown, _now()) for scope in scopes],
             )
 
@@ -197,11 +206,13 @@ class GlossaryStore:
         """
         report = ApplyReport()
         try:
-            async with self.database.transaction() as connection:
-                writer = EntryWriter(connection, report, mode=mode, replace=replace, guild_id=guild_id)
+            async with self.database.transaction() as transaction:
+                writer = EntryWriter(
+                    transaction, report, mode=mode, replace=replace, guild_id=guild_id, dialect=self.database.dialect
+                )
                 await writer.apply(entries)
                 if guild_id is not None and max_terms is not None:
-                    await _check_size(connection, guild_id, max_terms)
+                    await _check_size(transaction, guild_id, max_terms)
                 if dry_run:
                     raise _DryRun
         except _DryRun:
@@ -227,8 +238,7 @@ class TooManyTerms(Exception):
         self.limit = limit
 
 
-async def _check_size(connection: aiosqlite.Connection, guild_id: int, limit: int) -> None:
-    row = await (await connection.execute("SELECT count(*) FROM terms WHERE guild_id = ?", (guild_id,))).fetchone()
-    count = int(row[0]) if row else 0
+async def _check_size(transaction: Transaction, guild_id: int, limit: int) -> None:
+    count = int(await transaction.fetch_value("SELECT count(*) FROM terms WHERE guild_id = ?", (guild_id,)))
     if count > limit:
         raise TooManyTerms(count, limit)

@@ -12,8 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import aiosqlite
-
 from bot.core.editing import (
     Action,
     Change,
@@ -29,7 +27,7 @@ from bot.core.normalize import lookup_key
 from bot.core.render_admin import Ranked, Stats
 from bot.core.schedule import iso_week_of
 from bot.core.scope import server_full
-from bot.store.db import Database
+from bot.store.db import Database, Row, Transaction
 
 HISTORY_LIMIT = 10
 """Changes /glossary history shows: enough to see what happened lately, short enough for one embed."""
@@ -63,7 +61,7 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _change_from_row(row: Sequence[object]) -> Change:
+def _change_from_row(row: Row) -> Change:
     return Change(
         change_id=int(str(row[0])),
         term_id=int(str(row[1])),
@@ -86,7 +84,7 @@ class CurationStore:
     # ---- reading ----------------------------------------------------------------------------------
 
     async def entry_of(self, term_id: int) -> Entry | None:
-        return await _read_entry(self.database.connection, term_id)
+        return await _read_entry(self.database, term_id)
 
     async def categories(
         self, text: str = "", limit: int = RECENT_CHANGES_LIMIT, *, guild_id: int | None = None
@@ -115,7 +113,7 @@ class CurationStore:
         """The history of the most recently removed term that had this name (in the shared glossary, or in
         `guild_id`'s), for a term no longer there."""
         term_id = await self.database.fetch_value(
-            "SELECT term_id FROM term_changes WHERE guild_id IS ? AND term_key = ? AND after IS NULL "
+            "SELECT term_id FROM term_changes WHERE guild_id IS NOT DISTINCT FROM ? AND term_key = ? AND after IS NULL "
             "ORDER BY id DESC LIMIT 1",
             (guild_id, lookup_key(name)),
         )
@@ -139,9 +137,9 @@ class CurationStore:
         elif lookup_key(text):
             where, parameters = "instr(c.term_key, ?) > 0", (lookup_key(text),)
         else:
-            where, parameters = "1", ()
+            where, parameters = "TRUE", ()
         servers = [scope for scope in scopes if scope is not None]
-        shared = "c.guild_id IS NULL" if None in scopes else "0"
+        shared = "c.guild_id IS NULL" if None in scopes else "FALSE"
         in_scope = f"({shared} OR c.guild_id IN ({', '.join('?' for _ in servers) or 'NULL'}))"
         rows = await self.database.fetch_all(
             f"{_SELECT_CHANGES} WHERE {in_scope} AND {where} ORDER BY c.id DESC LIMIT ?",
@@ -179,7 +177,7 @@ class CurationStore:
         misses = await self.database.fetch_all(
             "SELECT query, count FROM misses m WHERE scope_id = ? AND NOT EXISTS "
             "(SELECT 1 FROM term_names n WHERE n.scope_id IN (0, ?) AND n.key = m.key) "
-            "ORDER BY count DESC, last_at DESC LIMIT ?",
+            "ORDER BY count DESC, last_at DESC, key LIMIT ?",
             (scope, scope, limit),
         )
         return Stats(
@@ -196,20 +194,20 @@ class CurationStore:
     ) -> ChangeResult:
         """A new term from an editor, shared or `guild_id`'s; refuses names already taken (there), related
         terms that do not exist (there or in the shared glossary), and a server's entry past `max_terms`."""
-        async with self.database.transaction() as connection:
+        async with self.database.transaction() as transaction:
             if guild_id is not None and max_terms is not None:
-                await _check_room(connection, guild_id, max_terms)
-            writer = _TermWriter(connection, strict=True, guild_id=guild_id)
+                await _check_room(transaction, guild_id, max_terms)
+            writer = _TermWriter(transaction, strict=True, guild_id=guild_id)
             term_id = await writer.write(None, entry)
-            after = await _read_entry(connection, term_id)
-            change_id = await _record(connection, "add", term_id, user_id, before=None, after=after, guild_id=guild_id)
+            after = await _read_entry(transaction, term_id)
+            change_id = await _record(transaction, "add", term_id, user_id, before=None, after=after, guild_id=guild_id)
         return ChangeResult(change_id, term_id, after)
 
     async def edit(self, term_id: int, entry: Entry, user_id: int, *, base: Entry | None = None) -> ChangeResult:
         """Replace a term's content. With `base` (the entry the editor's form started from), refuse
         if someone else changed the term meanwhile, rather than silently undoing their change."""
-        async with self.database.transaction() as connection:
-            before = await _require_entry(connection, term_id)
+        async with self.database.transaction() as transaction:
+            before = await _require_entry(transaction, term_id)
             if base is not None and before != base:
                 raise EditRefused(
                     f"{before.term!r} was changed by someone else while you were editing it. "
@@ -217,54 +215,54 @@ class CurationStore:
                 )
             if entry == before:
                 raise EditRefused(f"Nothing to save: {before.term!r} already reads like that.")
-            guild_id = await _guild_of(connection, term_id)
-            await _TermWriter(connection, strict=True, guild_id=guild_id).write(term_id, entry)
-            after = await _read_entry(connection, term_id)
+            guild_id = await _guild_of(transaction, term_id)
+            await _TermWriter(transaction, strict=True, guild_id=guild_id).write(term_id, entry)
+            after = await _read_entry(transaction, term_id)
             change_id = await _record(
-                connection, "edit", term_id, user_id, before=before, after=after, guild_id=guild_id
+                transaction, "edit", term_id, user_id, before=before, after=after, guild_id=guild_id
             )
         return ChangeResult(change_id, term_id, after)
 
     async def add_alias(self, term_id: int, alias: str, user_id: int) -> ChangeResult:
-        async with self.database.transaction() as connection:
-            before = await _require_entry(connection, term_id)
-            guild_id = await _guild_of(connection, term_id)
-            await _TermWriter(connection, strict=True, guild_id=guild_id).write(term_id, with_alias(before, alias))
-            after = await _read_entry(connection, term_id)
+        async with self.database.transaction() as transaction:
+            before = await _require_entry(transaction, term_id)
+            guild_id = await _guild_of(transaction, term_id)
+            await _TermWriter(transaction, strict=True, guild_id=guild_id).write(term_id, with_alias(before, alias))
+            after = await _read_entry(transaction, term_id)
             change_id = await _record(
-                connection, "alias", term_id, user_id, before=before, after=after, guild_id=guild_id
+                transaction, "alias", term_id, user_id, before=before, after=after, guild_id=guild_id
             )
         return ChangeResult(change_id, term_id, after)
 
     async def relate(self, term_id: int, other_id: int, user_id: int) -> ChangeResult:
         """Append `other_id` to the related terms of `term_id` (one direction: the other term is unchanged)."""
-        async with self.database.transaction() as connection:
-            before = await _require_entry(connection, term_id)
-            other = await _require_entry(connection, other_id)
+        async with self.database.transaction() as transaction:
+            before = await _require_entry(transaction, term_id)
+            other = await _require_entry(transaction, other_id)
             if other_id == term_id:
                 raise EditRefused("A term cannot be related to itself.")
-            guild_id = await _guild_of(connection, term_id)
-            other_guild_id = await _guild_of(connection, other_id)
+            guild_id = await _guild_of(transaction, term_id)
+            other_guild_id = await _guild_of(transaction, other_id)
             if other_guild_id is not None and other_guild_id != guild_id:
                 raise EditRefused(
                     f"{before.term!r} is in the shared glossary, so it can only link to shared entries, "
                     f"and {other.term!r} is this server's own."
                 )
-            writer = _TermWriter(connection, strict=True, guild_id=guild_id)
+            writer = _TermWriter(transaction, strict=True, guild_id=guild_id)
             await writer.write(term_id, with_related(before, other.term))
-            after = await _read_entry(connection, term_id)
+            after = await _read_entry(transaction, term_id)
             change_id = await _record(
-                connection, "relate", term_id, user_id, before=before, after=after, guild_id=guild_id
+                transaction, "relate", term_id, user_id, before=before, after=after, guild_id=guild_id
             )
         return ChangeResult(change_id, term_id, after)
 
     async def remove(self, term_id: int, user_id: int) -> ChangeResult:
-        async with self.database.transaction() as connection:
-            before = await _require_entry(connection, term_id)
-            guild_id = await _guild_of(connection, term_id)
-            linked_from = await _delete_term(connection, term_id)
+        async with self.database.transaction() as transaction:
+            before = await _require_entry(transaction, term_id)
+            guild_id = await _guild_of(transaction, term_id)
+            linked_from = await _delete_term(transaction, term_id)
             change_id = await _record(
-                connection,
+                transaction,
                 "remove",
                 term_id,
                 user_id,
@@ -285,12 +283,12 @@ class CurationStore:
         change = await self.change(change_id)
         if change is None:
             raise EditRefused(f"There is no change #{change_id}.")
-        async with self.database.transaction() as connection:
-            current = await _read_entry(connection, change.term_id)
+        async with self.database.transaction() as transaction:
+            current = await _read_entry(transaction, change.term_id)
             lineage = current_lineage(await self._changes_of(change.term_id), exists=current is not None)
             if change.change_id not in {item.change_id for item in lineage}:
                 # The term this change belongs to was removed and its id reused by a newer term.
-                current, term_id, removal = None, None, await _first_removal_since(connection, change)
+                current, term_id, removal = None, None, await _first_removal_since(transaction, change)
             else:
                 term_id = change.term_id
                 removal = lineage[0] if current is None and lineage else None
@@ -302,9 +300,9 @@ class CurationStore:
             notes: list[str] = []
             if target is None:
                 assert term_id is not None  # current exists, so the change is in its lineage
-                linked_from = await _delete_term(connection, term_id)
+                linked_from = await _delete_term(transaction, term_id)
                 new_id = await _record(
-                    connection,
+                    transaction,
                     "revert",
                     term_id,
                     user_id,
@@ -315,18 +313,18 @@ class CurationStore:
                     guild_id=change.guild_id,
                 )
                 return ChangeResult(new_id, term_id, None)
-            writer = _TermWriter(connection, strict=False, guild_id=change.guild_id)
+            writer = _TermWriter(transaction, strict=False, guild_id=change.guild_id)
             if term_id is None or current is None:
-                free = await _id_is_free(connection, change.term_id)
+                free = await _id_is_free(transaction, change.term_id)
                 term_id = await writer.write(None, target, reuse_id=change.term_id if free else None)
                 if removal is not None:
-                    await _relink(connection, term_id, removal, notes)
+                    await _relink(transaction, term_id, removal, notes)
             else:
                 await writer.write(term_id, target)
             notes.extend(writer.notes)
-            after = await _read_entry(connection, term_id)
+            after = await _read_entry(transaction, term_id)
             new_id = await _record(
-                connection,
+                transaction,
                 "revert",
                 term_id,
                 user_id,
@@ -338,26 +336,25 @@ class CurationStore:
         return ChangeResult(new_id, term_id, after, tuple(notes))
 
 
-# ---- helpers sharing the transaction's connection -----------------------------------------------------
+# ---- helpers sharing the transaction's transaction -----------------------------------------------------
 
 
-async def _fetch_all(connection: aiosqlite.Connection, sql: str, parameters: tuple[object, ...]) -> list[aiosqlite.Row]:
-    async with connection.execute(sql, parameters) as cursor:
-        return list(await cursor.fetchall())
+async def _fetch_all(reader: Transaction | Database, sql: str, parameters: tuple[object, ...]) -> list[Row]:
+    return await reader.fetch_all(sql, parameters)
 
 
-async def _read_entry(connection: aiosqlite.Connection, term_id: int) -> Entry | None:
+async def _read_entry(transaction: Transaction | Database, term_id: int) -> Entry | None:
     rows = await _fetch_all(
-        connection, "SELECT name, definition, description, category, url FROM terms WHERE id = ?", (term_id,)
+        transaction, "SELECT name, definition, description, category, url FROM terms WHERE id = ?", (term_id,)
     )
     if not rows:
         return None
     row = rows[0]
     aliases = await _fetch_all(
-        connection, "SELECT text FROM term_names WHERE term_id = ? AND is_alias = 1 ORDER BY position", (term_id,)
+        transaction, "SELECT text FROM term_names WHERE term_id = ? AND is_alias = 1 ORDER BY position", (term_id,)
     )
     related = await _fetch_all(
-        connection,
+        transaction,
         "SELECT t.name FROM relations r JOIN terms t ON t.id = r.related_id WHERE r.term_id = ? ORDER BY r.position",
         (term_id,),
     )
@@ -372,70 +369,70 @@ async def _read_entry(connection: aiosqlite.Connection, term_id: int) -> Entry |
     )
 
 
-async def _guild_of(connection: aiosqlite.Connection, term_id: int) -> int | None:
+async def _guild_of(transaction: Transaction, term_id: int) -> int | None:
     """The server a term belongs to; None for the shared glossary (or a term that does not exist)."""
-    rows = await _fetch_all(connection, "SELECT guild_id FROM terms WHERE id = ?", (term_id,))
+    rows = await _fetch_all(transaction, "SELECT guild_id FROM terms WHERE id = ?", (term_id,))
     return None if not rows or rows[0][0] is None else int(rows[0][0])
 
 
-async def _check_room(connection: aiosqlite.Connection, guild_id: int, max_terms: int) -> None:
+async def _check_room(transaction: Transaction, guild_id: int, max_terms: int) -> None:
     """Inside the change's transaction, so two editors adding at once cannot both take the last place."""
-    rows = await _fetch_all(connection, "SELECT count(*) FROM terms WHERE guild_id = ?", (guild_id,))
+    rows = await _fetch_all(transaction, "SELECT count(*) FROM terms WHERE guild_id = ?", (guild_id,))
     if int(rows[0][0]) >= max_terms:
         raise EditRefused(server_full(int(rows[0][0]), max_terms))
 
 
-async def _require_entry(connection: aiosqlite.Connection, term_id: int) -> Entry:
-    entry = await _read_entry(connection, term_id)
+async def _require_entry(transaction: Transaction, term_id: int) -> Entry:
+    entry = await _read_entry(transaction, term_id)
     if entry is None:
         raise EditRefused("That term no longer exists in the glossary.")
     return entry
 
 
-async def _id_is_free(connection: aiosqlite.Connection, term_id: int) -> bool:
-    return not await _fetch_all(connection, "SELECT 1 FROM terms WHERE id = ?", (term_id,))
+async def _id_is_free(transaction: Transaction, term_id: int) -> bool:
+    return not await _fetch_all(transaction, "SELECT 1 FROM terms WHERE id = ?", (term_id,))
 
 
-async def _delete_term(connection: aiosqlite.Connection, term_id: int) -> list[tuple[str, int, int]]:
+async def _delete_term(transaction: Transaction, term_id: int) -> list[tuple[str, int, int]]:
     """Delete a term (names, relations and counts cascade); returns who linked to it (name, position and
     scope: a shared term may be linked from servers' entries), to restore later."""
     linked_from = await _fetch_all(
-        connection,
+        transaction,
         "SELECT t.name, r.position, coalesce(t.guild_id, 0) FROM relations r JOIN terms t ON t.id = r.term_id "
         "WHERE r.related_id = ? ORDER BY t.name",
         (term_id,),
     )
-    await connection.execute("DELETE FROM terms WHERE id = ?", (term_id,))
+    await transaction.execute("DELETE FROM terms WHERE id = ?", (term_id,))
     return [(str(row[0]), int(row[1]), int(row[2])) for row in linked_from]
 
 
-async def _first_removal_since(connection: aiosqlite.Connection, change: Change) -> Change | None:
+async def _first_removal_since(transaction: Transaction, change: Change) -> Change | None:
     rows = await _fetch_all(
-        connection,
+        transaction,
         f"{_SELECT_CHANGES} WHERE c.term_id = ? AND c.id >= ? AND c.after IS NULL ORDER BY c.id LIMIT 1",
         (change.term_id, change.change_id),
     )
     return _change_from_row(rows[0]) if rows else None
 
 
-async def _relink(connection: aiosqlite.Connection, term_id: int, removal: Change, notes: list[str]) -> None:
+async def _relink(transaction: Transaction, term_id: int, removal: Change, notes: list[str]) -> None:
     """Give back the links other terms had to a removed term, where those terms still exist."""
-    value = await _fetch_all(connection, "SELECT linked_from FROM term_changes WHERE id = ?", (removal.change_id,))
+    value = await _fetch_all(transaction, "SELECT linked_from FROM term_changes WHERE id = ?", (removal.change_id,))
     if not value or value[0][0] is None:
         return
     missing: list[str] = []
     for name, position, *scope in json.loads(value[0][0]):
         # Removals recorded before servers had glossaries name shared terms only: scope 0.
         owner = await _fetch_all(
-            connection,
+            transaction,
             "SELECT term_id FROM term_names WHERE scope_id = ? AND key = ?",
             (scope[0] if scope else 0, lookup_key(name)),
         )
         if not owner or owner[0][0] == term_id:
             missing.append(name)
             continue
-        await connection.execute(
-            "INSERT OR IGNORE INTO relations (term_id, related_id, position) VALUES (?, ?, ?)",
+        await transaction.execute(
+            "INSERT INTO relations (term_id, related_id, position) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             (owner[0][0], term_id, position),
         )
     if missing:
@@ -443,7 +440,7 @@ async def _relink(connection: aiosqlite.Connection, term_id: int, removal: Chang
 
 
 async def _record(
-    connection: aiosqlite.Connection,
+    transaction: Transaction,
     action: Action,
     term_id: int,
     user_id: int,
@@ -456,9 +453,9 @@ async def _record(
 ) -> int:
     shown = after or before
     assert shown is not None  # a change has a before or an after (the table checks it too)
-    cursor = await connection.execute(
+    change_id = await transaction.fetch_value(
         "INSERT INTO term_changes (term_id, term_name, term_key, action, user_id, at, before, after, linked_from, "
-        "reverts, guild_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "reverts, guild_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             term_id,
             shown.term,
@@ -473,8 +470,7 @@ async def _record(
             guild_id,
         ),
     )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    return int(change_id)
 
 
 class _TermWriter:
@@ -488,8 +484,8 @@ class _TermWriter:
     related terms are found in the term's server first, then in the shared glossary.
     """
 
-    def __init__(self, connection: aiosqlite.Connection, *, strict: bool, guild_id: int | None = None) -> None:
-        self.connection = connection
+    def __init__(self, transaction: Transaction, *, strict: bool, guild_id: int | None = None) -> None:
+        self.transaction = transaction
         self.strict = strict
         self.guild_id = guild_id
         self.scope_id = guild_id or 0
@@ -500,29 +496,32 @@ class _TermWriter:
         related_ids = await self._related_ids(term_id, entry)
         values = (entry.term, entry.definition, entry.description, entry.category, entry.url)
         if term_id is None:
-            cursor = await self.connection.execute(
-                "INSERT INTO terms (id, name, definition, description, category, url, origin, edited, guild_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, 'editor', 1, ?)",
-                (reuse_id, *values, self.guild_id),
+            # The next id after the highest, as SQLite gives a row without one: on PostgreSQL too, where the
+            # import writer also picks ids itself (so no sequence could keep up with both).
+            term_id = int(
+                await self.transaction.fetch_value(
+                    "INSERT INTO terms (id, name, definition, description, category, url, origin, edited, guild_id) "
+                    "VALUES (coalesce(?, (SELECT coalesce(max(id), 0) + 1 FROM terms)), ?, ?, ?, ?, ?, 'editor', 1, ?) "
+                    "RETURNING id",
+                    (reuse_id, *values, self.guild_id),
+                )
             )
-            assert cursor.lastrowid is not None
-            term_id = cursor.lastrowid
         else:
             # edited = 1: seeding and imports without --replace now leave this term alone.
-            await self.connection.execute(
+            await self.transaction.execute(
                 "UPDATE terms SET name = ?, definition = ?, description = ?, category = ?, url = ?, edited = 1, "
                 "updated_at = ? WHERE id = ?",
                 (*values, _now(), term_id),
             )
-        await self.connection.execute("DELETE FROM term_names WHERE term_id = ?", (term_id,))
+        await self.transaction.execute("DELETE FROM term_names WHERE term_id = ?", (term_id,))
         for position, (text, is_alias) in enumerate([(entry.term, False), *((alias, True) for alias in aliases)]):
-            await self.connection.execute(
+            await self.transaction.execute(
                 "INSERT INTO term_names (scope_id, key, term_id, text, is_alias, position) VALUES (?, ?, ?, ?, ?, ?)",
                 (self.scope_id, lookup_key(text), term_id, text, int(is_alias), position),
             )
-        await self.connection.execute("DELETE FROM relations WHERE term_id = ?", (term_id,))
+        await self.transaction.execute("DELETE FROM relations WHERE term_id = ?", (term_id,))
         for position, related_id in enumerate(related_ids):
-            await self.connection.execute(
+            await self.transaction.execute(
                 "INSERT INTO relations (term_id, related_id, position) VALUES (?, ?, ?)",
                 (term_id, related_id, position),
             )
@@ -532,7 +531,7 @@ class _TermWriter:
         """(term id, that term's name, whether `name` is its alias) of whoever holds `name`'s key in the
         scope (by default the term's own)."""
         rows = await _fetch_all(
-            self.connection,
+            self.transaction,
             "SELECT n.term_id, t.name, n.is_alias FROM term_names n JOIN terms t ON t.id = n.term_id "
             "WHERE n.scope_id = ? AND n.key = ?",
             (self.scope_id if scope_id is None else scope_id, lookup_key(name)),

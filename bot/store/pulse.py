@@ -1,4 +1,4 @@
-"""Data points, channel subscriptions and deliveries of the weekly pulse, in SQLite.
+"""Data points, channel subscriptions and deliveries of the weekly pulse.
 
 A delivery row per (channel, week) is the "never twice" guarantee: it is claimed in a transaction
 before the message is sent and completed after, and a sent row is never claimed again.
@@ -12,14 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import aiosqlite
-
 from bot.core.pulse import MAX_RANK, DataPoint, Subscription, read_points_file
 from bot.core.pulse_sheet import SheetPlan, SourceState, plan_sheet
 from bot.core.retired_examples import is_retired_example
 
 __all__ = ["Claim", "PulseStore", "Subscription", "from_stored", "to_stored"]
-from bot.store.db import Database
+from bot.store.db import Database, Row, Transaction
 from bot.store.glossary import file_digest
 
 PULSE_SEED_DIGEST_KEY = "pulse_seed_digest"
@@ -28,6 +26,11 @@ _SELECT_POINTS = "SELECT id, week, rank, figure, headline, detail, source_url, o
 """The columns `_point` reads, in its order."""
 _SOURCE_COLUMNS = "url, etag, last_modified, last_good_at, last_change, last_error, last_error_at, failures"
 MAX_STORED_ERROR_CHARS = 500
+_IN_JSON_TEXTS = {
+    "sqlite": "SELECT value FROM json_each(?)",
+    "postgresql": "SELECT json_array_elements_text(?::json)",
+}
+"""The texts of one JSON array parameter, as a list for IN: one statement however many there are."""
 _SUBSCRIPTION_COLUMNS = (
     "s.channel_id, s.guild_id, s.role_id, s.hour, s.timezone, s.enabled, s.disabled_reason, "
     "s.next_week, s.next_due_at, "
@@ -51,7 +54,7 @@ class Claim:
     """1 for a first try; more means an earlier try may have reached Discord."""
 
 
-def _subscription(row: aiosqlite.Row) -> Subscription:
+def _subscription(row: Row) -> Subscription:
     return Subscription(
         channel_id=row[0],
         guild_id=row[1],
@@ -67,7 +70,7 @@ def _subscription(row: aiosqlite.Row) -> Subscription:
     )
 
 
-def _source(row: aiosqlite.Row) -> SourceState:
+def _source(row: Row) -> SourceState:
     return SourceState(
         url=row[0],
         etag=row[1],
@@ -80,7 +83,7 @@ def _source(row: aiosqlite.Row) -> SourceState:
     )
 
 
-def _point(row: aiosqlite.Row) -> DataPoint:
+def _point(row: Row) -> DataPoint:
     return DataPoint(
         week=row[1],
         rank=row[2],
@@ -93,8 +96,8 @@ def _point(row: aiosqlite.Row) -> DataPoint:
     )
 
 
-async def _insert_points(connection: aiosqlite.Connection, points: Sequence[DataPoint]) -> None:
-    await connection.executemany(
+async def _insert_points(transaction: Transaction, points: Sequence[DataPoint]) -> None:
+    await transaction.execute_many(
         "INSERT INTO data_points (week, rank, figure, headline, detail, source_url, origin) "
         "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (week, rank) DO UPDATE SET figure = excluded.figure, "
         "headline = excluded.headline, detail = excluded.detail, source_url = excluded.source_url, "
@@ -118,16 +121,16 @@ class PulseStore:
 
     async def list_points(self, week: str | None = None, limit: int = 50) -> list[DataPoint]:
         rows = await self.database.fetch_all(
-            _SELECT_POINTS + "WHERE ? IS NULL OR week = ? ORDER BY week DESC, rank LIMIT ?",
-            (week, week, limit),
+            _SELECT_POINTS + "WHERE week = coalesce(?, week) ORDER BY week DESC, rank LIMIT ?",
+            (week, limit),
         )
         return [_point(row) for row in rows]
 
     async def save_points(self, points: Sequence[DataPoint]) -> int:
         """Insert or replace points by (week, rank), all in one transaction; a replaced point becomes the
         new point's (a hand-added point over a sheet's point is the editors' from then on)."""
-        async with self.database.transaction() as connection:
-            await _insert_points(connection, points)
+        async with self.database.transaction() as transaction:
+            await _insert_points(transaction, points)
         return len(points)
 
     async def seed(self, path: Path) -> int | None:
@@ -149,12 +152,13 @@ class PulseStore:
             return 0
         if await self.database.get_meta(EXAMPLES_RETIRED_KEY) is not None:
             return 0
-        async with self.database.transaction() as connection:
-            cursor = await connection.execute(_SELECT_POINTS + "WHERE origin = 'hand'")
-            doomed = [point.point_id for point in map(_point, await cursor.fetchall()) if is_retired_example(point)]
-            await connection.executemany("DELETE FROM data_points WHERE id = ?", [(i,) for i in doomed])
-            await connection.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (EXAMPLES_RETIRED_KEY, str(len(doomed)))
+        async with self.database.transaction() as transaction:
+            rows = await transaction.fetch_all(_SELECT_POINTS + "WHERE origin = 'hand'")
+            doomed = [point.point_id for point in map(_point, rows) if is_retired_example(point)]
+            await transaction.execute_many("DELETE FROM data_points WHERE id = ?", [(i,) for i in doomed])
+            await transaction.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (EXAMPLES_RETIRED_KEY, str(len(doomed))),
             )
         return len(doomed)
 
@@ -180,8 +184,8 @@ class PulseStore:
         )
         if row is None:
             return None
-        async with self.database.transaction() as connection:
-            await connection.execute("DELETE FROM data_points WHERE id = ?", (point_id,))
+        async with self.database.transaction() as transaction:
+            await transaction.execute("DELETE FROM data_points WHERE id = ?", (point_id,))
         return _point(row)
 
     # ---- the published sheet ----------------------------------------------------------------------
@@ -195,21 +199,19 @@ class PulseStore:
     ) -> SheetPlan:
         """Store a fetched sheet's points and its validators in one transaction, or nothing (PulseFileError)."""
         weeks = json.dumps(sorted({point.week for point in points}))
-        async with self.database.transaction() as connection:
-            cursor = await connection.execute(
-                "SELECT DISTINCT week FROM deliveries WHERE state IN ('sent', 'claimed') "
-                "AND week IN (SELECT value FROM json_each(?))",
+        in_weeks = _IN_JSON_TEXTS[self.database.dialect]
+        async with self.database.transaction() as transaction:
+            rows = await transaction.fetch_all(
+                f"SELECT DISTINCT week FROM deliveries WHERE state IN ('sent', 'claimed') AND week IN ({in_weeks})",
                 (weeks,),
             )
-            posted = {row[0] for row in await cursor.fetchall()}
-            cursor = await connection.execute(
-                _SELECT_POINTS + "WHERE week IN (SELECT value FROM json_each(?))", (weeks,)
-            )
-            plan = plan_sheet(points, map(_point, await cursor.fetchall()), posted)
+            posted = {row[0] for row in rows}
+            rows = await transaction.fetch_all(_SELECT_POINTS + f"WHERE week IN ({in_weeks})", (weeks,))
+            plan = plan_sheet(points, map(_point, rows), posted)
             for week, week_points in plan.writes.items():
-                await connection.execute("DELETE FROM data_points WHERE week = ? AND origin = 'sheet'", (week,))
-                await _insert_points(connection, week_points)
-            await connection.execute(
+                await transaction.execute("DELETE FROM data_points WHERE week = ? AND origin = 'sheet'", (week,))
+                await _insert_points(transaction, week_points)
+            await transaction.execute(
                 "INSERT INTO pulse_sources (url, etag, last_modified, last_good_at, last_change, failures) "
                 "VALUES (?, ?, ?, ?, ?, 0) ON CONFLICT (url) DO UPDATE SET etag = excluded.etag, "
                 "last_modified = excluded.last_modified, last_good_at = excluded.last_good_at, "
@@ -220,8 +222,8 @@ class PulseStore:
 
     async def note_source_unchanged(self, url: str, now: datetime) -> None:
         """A 304: the sheet is as it was at the last good fetch."""
-        async with self.database.transaction() as connection:
-            await connection.execute(
+        async with self.database.transaction() as transaction:
+            await transaction.execute(
                 "INSERT INTO pulse_sources (url, last_good_at, failures) VALUES (?, ?, 0) ON CONFLICT (url) "
                 "DO UPDATE SET last_good_at = excluded.last_good_at, last_error = NULL, last_error_at = NULL, "
                 "failures = 0",
@@ -230,32 +232,31 @@ class PulseStore:
 
     async def note_source_failure(self, url: str, reason: str, now: datetime) -> int:
         """Record a failed fetch; returns how many failed in a row."""
-        async with self.database.transaction() as connection:
-            cursor = await connection.execute(
+        async with self.database.transaction() as transaction:
+            failures = await transaction.fetch_value(
                 "INSERT INTO pulse_sources (url, last_error, last_error_at, failures) VALUES (?, ?, ?, 1) "
                 "ON CONFLICT (url) DO UPDATE SET last_error = excluded.last_error, "
-                "last_error_at = excluded.last_error_at, failures = failures + 1 RETURNING failures",
+                "last_error_at = excluded.last_error_at, failures = pulse_sources.failures + 1 RETURNING failures",
                 (url, reason[:MAX_STORED_ERROR_CHARS], to_stored(now)),
             )
-            row = await cursor.fetchone()
-        return int(row[0]) if row else 1
+        return int(failures or 1)
 
     # ---- the editors' reminder ---------------------------------------------------------------------
 
     async def claim_reminder(self, week: str, channel_id: int, now: datetime) -> int | None:
         """Claim `week`'s reminder for sending; the attempt's number, or None when it was sent, has
         failed for good, or waits for a later retry."""
-        async with self.database.transaction() as connection:
-            cursor = await connection.execute(
+        async with self.database.transaction() as transaction:
+            attempts = await transaction.fetch_value(
                 "INSERT INTO editor_reminders (week, channel_id, state, attempts, updated_at) "
-                "VALUES (?, ?, 'pending', 1, ?) ON CONFLICT (week) DO UPDATE SET attempts = attempts + 1, "
-                "channel_id = excluded.channel_id, updated_at = excluded.updated_at "
-                "WHERE state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= excluded.updated_at) "
+                "VALUES (?, ?, 'pending', 1, ?) ON CONFLICT (week) DO UPDATE SET "
+                "attempts = editor_reminders.attempts + 1, channel_id = excluded.channel_id, "
+                "updated_at = excluded.updated_at WHERE editor_reminders.state = 'pending' AND "
+                "(editor_reminders.next_attempt_at IS NULL OR editor_reminders.next_attempt_at <= excluded.updated_at) "
                 "RETURNING attempts",
                 (week, channel_id, to_stored(now)),
             )
-            row = await cursor.fetchone()
-        return int(row[0]) if row else None
+        return None if attempts is None else int(attempts)
 
     async def finish_reminder(
         self,
@@ -267,8 +268,8 @@ class PulseStore:
         error: str | None = None,
         retry_at: datetime | None = None,
     ) -> None:
-        async with self.database.transaction() as connection:
-            await connection.execute(
+        async with self.database.transaction() as transaction:
+            await transaction.execute(
                 "UPDATE editor_reminders SET state = ?, message_id = ?, error = ?, next_attempt_at = ?, "
                 "updated_at = ? WHERE week = ?",
                 (
@@ -300,8 +301,8 @@ class PulseStore:
         next_due_at: datetime,
     ) -> None:
         """Create or update a channel's subscription; subscribing again re-enables a disabled one."""
-        async with self.database.transaction() as connection:
-            await connection.execute(
+        async with self.database.transaction() as transaction:
+            await transaction.execute(
                 "INSERT INTO subscriptions (channel_id, guild_id, role_id, hour, timezone, created_by, next_week, "
                 "next_due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id) DO UPDATE SET "
                 "guild_id = excluded.guild_id, role_id = excluded.role_id, hour = excluded.hour, "
@@ -320,11 +321,13 @@ class PulseStore:
             )
 
     async def unsubscribe(self, channel_id: int, guild_id: int) -> bool:
-        async with self.database.transaction() as connection:
-            cursor = await connection.execute(
-                "DELETE FROM subscriptions WHERE channel_id = ? AND guild_id = ?", (channel_id, guild_id)
+        async with self.database.transaction() as transaction:
+            return (
+                await transaction.execute(
+                    "DELETE FROM subscriptions WHERE channel_id = ? AND guild_id = ?", (channel_id, guild_id)
+                )
+                > 0
             )
-            return cursor.rowcount > 0
 
     async def subscription(self, channel_id: int) -> Subscription | None:
         row = await self.database.fetch_one(
@@ -356,69 +359,70 @@ class PulseStore:
         return from_stored(str(value)) if value else None
 
     async def reschedule(self, channel_id: int, next_week: str, next_due_at: datetime) -> None:
-        async with self.database.transaction() as connection:
-            await connection.execute(
+        async with self.database.transaction() as transaction:
+            await transaction.execute(
                 "UPDATE subscriptions SET next_week = ?, next_due_at = ? WHERE channel_id = ?",
                 (next_week, to_stored(next_due_at), channel_id),
             )
 
     async def disable(self, channel_id: int, reason: str) -> None:
-        async with self.database.transaction() as connection:
-            await connection.execute(
+        async with self.database.transaction() as transaction:
+            await transaction.execute(
                 "UPDATE subscriptions SET enabled = 0, disabled_reason = ? WHERE channel_id = ?",
                 (reason, channel_id),
             )
 
     async def disable_guild(self, guild_id: int, reason: str) -> int:
-        async with self.database.transaction() as connection:
-            cursor = await connection.execute(
+        async with self.database.transaction() as transaction:
+            return await transaction.execute(
                 "UPDATE subscriptions SET enabled = 0, disabled_reason = ? WHERE guild_id = ? AND enabled = 1",
                 (reason, guild_id),
             )
-            return cursor.rowcount
 
     # ---- deliveries -------------------------------------------------------------------------------
 
     async def claim(self, channel_id: int, week: str, nonce: str) -> Claim | None:
         """Claim (channel, week) for sending; None when it was already sent."""
-        async with self.database.transaction() as connection:
-            cursor = await connection.execute(
+        async with self.database.transaction() as transaction:
+            attempts = await transaction.fetch_value(
                 "INSERT INTO deliveries (channel_id, week, state, nonce, attempts) VALUES (?, ?, 'claimed', ?, 1) "
-                "ON CONFLICT (channel_id, week) DO UPDATE SET state = 'claimed', attempts = attempts + 1, "
-                "updated_at = ? WHERE state <> 'sent' RETURNING attempts",
+                "ON CONFLICT (channel_id, week) DO UPDATE SET state = 'claimed', attempts = deliveries.attempts + 1, "
+                "updated_at = ? WHERE deliveries.state <> 'sent' RETURNING attempts",
                 (channel_id, week, nonce, to_stored(datetime.now(UTC))),
             )
-            row = await cursor.fetchone()
-        return Claim(attempts=row[0]) if row else None
+        return None if attempts is None else Claim(attempts=int(attempts))
 
     async def mark_empty(self, channel_id: int, week: str, nonce: str) -> bool:
         """Record that the week had nothing to post; True the first time (to log it once)."""
-        async with self.database.transaction() as connection:
-            cursor = await connection.execute(
-                "INSERT OR IGNORE INTO deliveries (channel_id, week, state, nonce) VALUES (?, ?, 'empty', ?)",
-                (channel_id, week, nonce),
+        async with self.database.transaction() as transaction:
+            return (
+                await transaction.execute(
+                    "INSERT INTO deliveries (channel_id, week, state, nonce) VALUES (?, ?, 'empty', ?) "
+                    "ON CONFLICT DO NOTHING",
+                    (channel_id, week, nonce),
+                )
+                > 0
             )
-            return cursor.rowcount > 0
 
     async def complete(
         self, channel_id: int, week: str, message_id: int, next_week: str, next_due_at: datetime
     ) -> None:
         """Mark the delivery sent and schedule the next one, atomically."""
-        async with self.database.transaction() as connection:
-            await connection.execute(
+        async with self.database.transaction() as transaction:
+            await transaction.execute(
                 "UPDATE deliveries SET state = 'sent', message_id = ?, error = NULL, updated_at = ? "
                 "WHERE channel_id = ? AND week = ?",
                 (message_id, to_stored(datetime.now(UTC)), channel_id, week),
             )
-            await connection.execute(
+            await transaction.execute(
                 "UPDATE subscriptions SET next_week = ?, next_due_at = ? WHERE channel_id = ?",
                 (next_week, to_stored(next_due_at), channel_id),
             )
 
     async def note_failure(self, channel_id: int, week: str, error: str, *, final: bool) -> None:
         state = "failed" if final else "claimed"
-        async with self.database.transaction() as connection:
-            await connection.execute(
+        async with self.database.transaction() as transaction:
+            await transaction.execute(
                 "UPDATE deliveries SET state = ?, error = ?, updated_at = ? WHERE channel_id = ? AND week = ?",
                 (state, error[:500], to_stored(datetime.now(UTC)), channel_id, week),
             )

@@ -18,6 +18,7 @@ from bot.core.render import TermView
 from bot.importers import read_glossary
 from bot.store.db import Database
 from bot.store.glossary import ApplyReport, GlossaryStore
+from tests.postgres import check_consistency, write
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "lossless"
 START = FIXTURES / "start.yaml"
@@ -42,9 +43,7 @@ async def view(glossary: GlossaryStore, name: str) -> TermView:
 
 
 async def fts_is_consistent(database: Database) -> None:
-    # rank 1: compare the full-text index with the rows it was built from; raises if they differ.
-    await database.connection.execute("INSERT INTO term_search (term_search, rank) VALUES ('integrity-check', 1)")
-    assert [tuple(row) for row in await database.fetch_all("PRAGMA foreign_key_check")] == []
+    await check_consistency(database)
 
 
 @pytest.fixture
@@ -179,7 +178,7 @@ async def test_an_editors_entry_still_gives_up_an_alias_that_an_import_brings_as
     glossary: GlossaryStore,
 ) -> None:
     await glossary.apply_entries([Entry("Example Pair", "Two things.", aliases=("Example One",))], mode="import")
-    await glossary.database.connection.execute("UPDATE terms SET edited = 1")
+    await write(glossary.database, "UPDATE terms SET edited = 1")
     report = await glossary.apply_entries([Entry("Example One", "One thing.")], mode="import")
     assert report.inserted == ["Example One"] and len(report.moved) == 1
     assert (await view(glossary, "Example Pair")).aliases == ()

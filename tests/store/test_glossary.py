@@ -2,6 +2,7 @@ from pathlib import Path
 
 from bot.core.entry import Entry
 from bot.store.glossary import GlossaryStore
+from tests.postgres import write
 
 ENTRIES = [
     Entry(
@@ -50,9 +51,7 @@ async def test_seed_never_overwrites_an_editors_change(glossary: GlossaryStore, 
     seed_file = tmp_path / "seed.yaml"
     seed_file.write_text("v1")
     await glossary.seed(seed_file, ENTRIES)
-    await glossary.database.connection.execute(
-        "UPDATE terms SET definition = 'edited', edited = 1 WHERE name = 'Fine-Tuning'"
-    )
+    await write(glossary.database, "UPDATE terms SET definition = 'edited', edited = 1 WHERE name = 'Fine-Tuning'")
     seed_file.write_text("v2")
     changed = [Entry(e.term, e.definition + " (v2)", e.description, e.aliases, e.related, e.category) for e in ENTRIES]
     report = await glossary.seed(seed_file, changed)
@@ -63,7 +62,7 @@ async def test_seed_never_overwrites_an_editors_change(glossary: GlossaryStore, 
 
 async def test_import_keeps_edits_unless_replace(glossary: GlossaryStore) -> None:
     await glossary.apply_entries(ENTRIES, mode="import")
-    await glossary.database.connection.execute("UPDATE terms SET edited = 1 WHERE name = 'Fine-Tuning'")
+    await write(glossary.database, "UPDATE terms SET edited = 1 WHERE name = 'Fine-Tuning'")
     newer = [Entry("Fine-Tuning", "Newer definition.")]
     assert (await glossary.apply_entries(newer, mode="import")).kept == ["Fine-Tuning"]
     assert (await glossary.apply_entries(newer, mode="import", replace=True)).updated == ["Fine-Tuning"]

@@ -12,6 +12,7 @@ from bot.core.search import HIGHLIGHT_CLOSE, HIGHLIGHT_OPEN, PAGE_SIZE, MatchKin
 from bot.store.db import Database, available_migrations, split_statements
 from bot.store.glossary import GlossaryStore
 from bot.store.search import SearchStore
+from tests.postgres import check_consistency, write
 
 OPEN, CLOSE = HIGHLIGHT_OPEN, HIGHLIGHT_CLOSE
 
@@ -43,8 +44,7 @@ async def _names(search: SearchStore, text: str) -> list[str]:
 
 
 async def _integrity(database: Database) -> None:
-    # rank 1: also compare the index with the content it was built from (the terms rows).
-    await database.connection.execute("INSERT INTO term_search (term_search, rank) VALUES ('integrity-check', 1)")
+    await check_consistency(database)
 
 
 @pytest.fixture
@@ -123,26 +123,27 @@ async def test_the_index_follows_apply_entries(search: SearchStore, glossary: Gl
 
 async def test_the_index_follows_direct_updates_and_deletes(search: SearchStore, glossary: GlossaryStore) -> None:
     ids = await _ids(glossary)
-    connection = glossary.database.connection
-    await connection.execute("UPDATE terms SET name = 'Quokka' WHERE id = ?", (ids["Tokenizer"],))
+    database = glossary.database
+    await write(database, "UPDATE terms SET name = 'Quokka' WHERE id = ?", (ids["Tokenizer"],))
     assert await _names(search, "quokka") == ["Quokka"]
     hits = (await search.search(parse_query("tokenizer"))).rows
     assert all(match_reason(row).kind is not MatchKind.NAME for row in hits)  # "tokens" in texts still match
-    await connection.execute("UPDATE terms SET definition = 'Marsupial.' WHERE id = ?", (ids["Tokenizer"],))
+    await write(database, "UPDATE terms SET definition = 'Marsupial.' WHERE id = ?", (ids["Tokenizer"],))
     assert await _names(search, "marsupial") == ["Quokka"]
-    await connection.execute(
+    await write(
+        database,
         "INSERT INTO term_names (key, term_id, text, is_alias, position) VALUES ('qk', ?, 'QK', 1, 9)",
         (ids["Tokenizer"],),
     )
     assert await _names(search, "qk") == ["Quokka"]
-    await connection.execute("UPDATE term_names SET term_id = ? WHERE key = 'qk'", (ids["Attention"],))
+    await write(database, "UPDATE term_names SET term_id = ? WHERE key = 'qk'", (ids["Attention"],))
     assert await _names(search, "qk") == ["Attention"]
-    await connection.execute("DELETE FROM term_names WHERE key = 'llm'")
+    await write(database, "DELETE FROM term_names WHERE key = 'llm'")
     assert await _names(search, "llm") == []
-    await connection.execute("DELETE FROM terms WHERE id = ?", (ids["Large Language Model"],))  # cascades names
+    await write(database, "DELETE FROM terms WHERE id = ?", (ids["Large Language Model"],))  # cascades names
     assert "Large Language Model" not in await _names(search, "language")
     assert await _names(search, "foundation") == []
-    await connection.execute("UPDATE terms SET lookups = lookups + 1")  # not a text change: index untouched
+    await write(database, "UPDATE terms SET lookups = lookups + 1")  # not a text change: index untouched
     await _integrity(glossary.database)
 
 

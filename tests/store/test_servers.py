@@ -3,8 +3,6 @@ within reach, visibility in every read, a wipe that touches one server only."""
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from bot.core.editing import EditRefused
@@ -14,6 +12,7 @@ from bot.store.glossary import GlossaryStore
 from bot.store.history import CurationStore
 from bot.store.search import SearchStore
 from bot.store.servers import ServerStore
+from tests.postgres import INTEGRITY_ERRORS
 
 EDITOR = 111
 GUILD = 7001
@@ -33,7 +32,7 @@ async def test_a_name_is_unique_per_server_and_may_repeat_a_shared_one(curation:
     assert ours.term_id != theirs.term_id
     with pytest.raises(EditRefused, match="already"):
         await curation.add(Entry("llm", "Again."), EDITOR, guild_id=GUILD)
-    with pytest.raises(sqlite3.IntegrityError):  # the unique index is the guard, whoever writes
+    with pytest.raises(INTEGRITY_ERRORS):  # the unique index is the guard, whoever writes
         async with curation.database.transaction() as connection:
             await connection.execute(
                 "INSERT INTO term_names (scope_id, key, term_id, text, is_alias) VALUES (?, 'llm', ?, 'LLM', 1)",
@@ -49,12 +48,12 @@ async def test_names_and_relations_stay_in_their_scope(curation: CurationStore) 
         await curation.add(Entry("Wombat", "Example.", related=("Otter",)), EDITOR, guild_id=GUILD)
     shared_id = int(str(await curation.database.fetch_value("SELECT id FROM terms WHERE name = ?", (SHARED[0].term,))))
     for term_id, related_id in ((shared_id, ours.term_id), (ours.term_id, theirs.term_id)):
-        with pytest.raises(sqlite3.IntegrityError, match="relate"):
+        with pytest.raises(INTEGRITY_ERRORS, match="relate"):
             async with curation.database.transaction() as connection:
                 await connection.execute(
                     "INSERT INTO relations (term_id, related_id, position) VALUES (?, ?, 9)", (term_id, related_id)
                 )
-    with pytest.raises(sqlite3.IntegrityError, match="scope"):
+    with pytest.raises(INTEGRITY_ERRORS, match="scope"):
         async with curation.database.transaction() as connection:
             await connection.execute(
                 "INSERT INTO term_names (scope_id, key, term_id, text, is_alias) VALUES (0, 'qk', ?, 'QK', 1)",
@@ -113,11 +112,8 @@ async def test_a_servers_names_are_found_by_the_start_of_their_key(curation: Cur
     await curation.add(Entry("Quokka Rule", "Example.", aliases=("QR",)), EDITOR, guild_id=GUILD)
     await curation.add(Entry("Quokka Hour", "Example."), EDITOR, guild_id=OTHER)
     servers = ServerStore(curation.database)
-    try:
-        assert [hit.text for hit in await servers.names_starting_with(GUILD, "q", 25)] == ["QR", "Quokka Rule"]
-        assert [hit.name for hit in await servers.names_starting_with(GUILD, "quokkar", 25)] == ["Quokka Rule"]
-        assert await servers.names_starting_with(GUILD, "llm", 25) == []
-        [row] = await servers.index_rows(GUILD)
-        assert row[1:3] == ("Quokka Rule", ("QR",))
-    finally:
-        servers.close()
+    assert [hit.text for hit in await servers.names_starting_with(GUILD, "q", 25)] == ["QR", "Quokka Rule"]
+    assert [hit.name for hit in await servers.names_starting_with(GUILD, "quokkar", 25)] == ["Quokka Rule"]
+    assert await servers.names_starting_with(GUILD, "llm", 25) == []
+    [row] = await servers.index_rows(GUILD)
+    assert row[1:3] == ("Quokka Rule", ("QR",))
