@@ -16,6 +16,7 @@ from bot.cli import EXIT_OK, main
 from tests.e2e.rig import Rig, rig_settings, started_rig
 
 LOSSLESS = Path(__file__).resolve().parents[1] / "fixtures" / "lossless"
+SHIPPED_SEED = Path(__file__).resolve().parents[2] / "data" / "glossary.yaml"
 
 
 def labels(message: dict) -> list[str]:  # type: ignore[type-arg]
@@ -68,3 +69,22 @@ async def test_a_clashing_alias_costs_the_alias_not_the_term(imported: Rig) -> N
     assert (await imported.define("cross-validation")).embeds[0]["title"] == "cross-validation"
     assert (await imported.define("k-fold validation")).embeds[0]["title"] == "cross-validation"
     assert (await imported.define("CV")).embeds[0]["title"] == "Computer Vision"
+
+
+async def test_a_changed_seed_file_never_overwrites_an_imported_definition(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed = tmp_path / "glossary.yaml"
+    seed.write_bytes(SHIPPED_SEED.read_bytes())
+    ours = tmp_path / "moe.csv"
+    ours.write_text("term,definition\nMixture of Experts,Example text: experts chosen per token.\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "bot.db"))
+    monkeypatch.setenv("SEED_PATH", str(seed))
+    async with started_rig(rig_settings(tmp_path / "bot.db", seed_path=seed)) as rig:
+        assert await asyncio.to_thread(main, ["import", str(ours)]) == EXIT_OK
+        seed.write_text(seed.read_text(encoding="utf-8").replace("a router sends", "a gate sends"), encoding="utf-8")
+        await rig.restart()  # the new seed file is applied at start
+        [embed] = (await rig.define("MoE")).embeds
+        assert embed["title"] == "Mixture of Experts"
+        assert embed["description"].startswith("**Example text: experts chosen per token.**")
