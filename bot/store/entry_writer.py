@@ -287,7 +287,7 @@ class EntryWriter:
         if term.new:
             return True
         if self.mode == "seed":
-            return term.origin == "seed" and not term.edited
+            return _untouched_seed(term)
         return self.replace or not term.edited
 
     def _starts_over(self, entry: Entry, name: str) -> bool:
@@ -315,19 +315,16 @@ class EntryWriter:
 
     def _move(self, entry: Entry, key: str, holder: _Term) -> _Term | None:
         """Names beat aliases: `entry` becomes a term, its name leaves `holder`, and the two are related."""
-        if self.mode == "seed" and not (holder.origin == "seed" and not holder.edited):
+        if self.mode == "seed" and not _untouched_seed(holder):
             self.report.warnings.append(
                 f"{entry.term!r} is an alias of {holder.name!r}, which an import or an editor changed: not seeded"
             )
             return None
-        alias = holder.aliases[key]
         self._release(holder, key)
         term = self._new_term(entry, key)
         self.links.append((term.term_id, holder.term_id))
-        self.report.moved.append(
-            f"{entry.term!r} was an alias of {holder.name!r}: now an entry of its own ({alias!r} left "
-            f"{holder.name!r}), and the two are related"
-        )
+        moved = f"{entry.term!r} was an alias of {holder.name!r}: now an entry of its own, related to it"
+        self.report.moved.append(moved)
         return term
 
     def _release(self, term: _Term, key: str) -> None:
@@ -472,6 +469,11 @@ class EntryWriter:
         for name, _ in triggers:
             await self.transaction.execute(f'DROP TRIGGER "{name}"')
         return [text for _, text in triggers]
+
+
+def _untouched_seed(term: _Term) -> bool:
+    """Seeding may change only what it wrote and nobody (an import, an editor) changed since."""
+    return term.origin == "seed" and not term.edited
 
 
 def _row(term: _Term) -> tuple[str, str, str, str | None, str | None, str]:

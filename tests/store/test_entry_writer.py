@@ -65,10 +65,7 @@ async def test_a_later_file_keeps_the_aliases_an_earlier_one_brought(started: Gl
 async def test_a_name_that_is_an_alias_becomes_an_entry_and_the_two_are_related(started: GlossaryStore) -> None:
     [report] = await imported(started, YAML_FOLDER)
     assert "recall" in report.inserted
-    assert report.moved == [
-        "'recall' was an alias of 'Precision and Recall': now an entry of its own ('recall' left "
-        "'Precision and Recall'), and the two are related"
-    ]
+    assert report.moved == ["'recall' was an alias of 'Precision and Recall': now an entry of its own, related to it"]
     recall = await view(started, "recall")
     assert recall.aliases == ("sensitivity",)
     assert [name for _, name in recall.related] == ["Precision and Recall"]
