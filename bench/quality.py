@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import difflib
 import random
-import re
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -36,7 +35,7 @@ from bench.data import NEIGHBOURS
 from bench.report import Report, Row
 from bot.core.entry import Entry
 from bot.core.index import GlossaryIndex
-from bot.core.normalize import lookup_key, parenthetical_keys
+from bot.core.normalize import lookup_key, parenthetical_keys, parenthetical_texts
 from bot.importers import read_glossary
 from bot.store.db import Database
 from bot.store.glossary import GlossaryStore
@@ -256,7 +255,8 @@ def quality_queries(glossary: Glossary, seed: int) -> list[Query]:
     queries += [
         Query(part, "parenthetical", meanings.of_key(lookup_key(part)))
         for name in names
-        for part in _parenthetical_texts(name)
+        for part in parenthetical_texts(name)
+        if lookup_key(part) != lookup_key(name)
     ]
     queries += _short_word_queries(rng, meanings, [*names, *meanings.senses])
     queries += [Query(phrase, "absent", frozenset()) for phrase in ABSENT_PHRASES]
@@ -273,20 +273,6 @@ def _short_word_queries(rng: random.Random, meanings: _Meanings, texts: list[str
         if typed is not None:
             queries.append(Query(typed, "short word", meanings.of_key(lookup_key(text))))
     return queries
-
-
-_PARENTHESIS = re.compile(r"\s*\(([^()]*)\)\s*")
-
-
-def _parenthetical_texts(name: str) -> list[str]:
-    """The base name and (if it is one) the abbreviation of "X (Y)", as a person would type them."""
-    match = _PARENTHESIS.search(name)
-    if match is None:
-        return []
-    base = _PARENTHESIS.sub(" ", name).strip()
-    keys = parenthetical_keys(name)
-    inner = match.group(1).strip()
-    return [text for text in (base, inner) if lookup_key(text) in keys]
 
 
 # ---- scoring ----------------------------------------------------------------------------------------

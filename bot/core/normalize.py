@@ -84,25 +84,29 @@ def is_abbreviation(text: str) -> bool:
     return capitals > 0 and capitals >= sum(char.islower() for char in text)
 
 
-def parenthetical_keys(name: str) -> list[str]:
-    """Further lookup keys of a name with a parenthetical, "X (Y)", besides its whole key.
+def parenthetical_texts(name: str) -> list[str]:
+    """The texts a name with a parenthetical, "X (Y)", is also found by, as a person would type them.
 
     X (the name without the parenthesis, wherever it stands) is one; Y is one too when it is an
     abbreviation ("false positive (FP)" is also "FP"), or when X is an abbreviation and Y spells it out
     ("AUC (Area under the ROC Curve)"). A qualifier that is neither ("bias (math)", "rank (Tensor)") is not
-    a key: it names the sense, not the entry. Several entries may share a key ("bias (math)" and
+    one: it names the sense, not the entry. Several entries may share one ("bias (math)" and
     "bias (ethics/fairness)" are both "bias"): the index keeps them all, as senses.
     """
     match = _PARENTHETICAL.search(name)
     if match is None:
         return []
-    whole = lookup_key(name)
     base = " ".join(_PARENTHETICAL.sub(" ", name).split())
     inner = match.group(1).strip()
-    texts = [base]
     if is_abbreviation(inner) or (is_abbreviation(base) and len(inner.split()) > 1):
-        texts.append(inner)
-    keys = [key for key in (lookup_key(text) for text in texts) if key and key != whole]
+        return [base, inner]
+    return [base]
+
+
+def parenthetical_keys(name: str) -> list[str]:
+    """The lookup keys of `parenthetical_texts(name)` that are not the name's own key."""
+    whole = lookup_key(name)
+    keys = [key for key in map(lookup_key, parenthetical_texts(name)) if key and key != whole]
     return list(dict.fromkeys(keys))
 
 
