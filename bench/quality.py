@@ -404,6 +404,16 @@ def run(report: Report, *, verbose: bool = False) -> None:
         "Figures are ours / difflib / rapidfuzz, each top-1 (the /define answer) / top-5 (autocomplete's first "
         "five); see bench/quality.py for the kinds."
     )
+    meanings = _Meanings(glossary)
+    shared_aliases = sum(
+        meanings.of_alias(alias, glossary.terms[name]) != meanings.of_term(glossary.terms[name])
+        for alias, name in glossary.dataset_aliases
+        if name in glossary.terms
+    )
+    report.notes.append(
+        f"Quality: {shared_aliases} of the datasets' aliases are another entry's name (names beat aliases, so "
+        "the import drops them with a note): for those, either entry counts as the answer."
+    )
     if verbose:
         print("\n".join(misses(glossary.index, queries)))
 
