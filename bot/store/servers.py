@@ -13,10 +13,10 @@ IndexRow = tuple[int, str, tuple[str, ...], int]
 """(term id, name, aliases, lookups): what `GlossaryIndex.build` takes."""
 _PREFIX_SQL = (
     "SELECT n.term_id, n.key, n.text, n.is_alias, t.name FROM term_names n JOIN terms t ON t.id = n.term_id "
-    "WHERE n.scope_id = ? AND n.key >= ? AND n.key < ? ORDER BY t.lookups DESC, n.key LIMIT ?"
+    # substr rather than a range of keys: a range's end depends on the database's collation (PostgreSQL's
+    # may not sort by code point), and a server's names are few, found by the key's scope_id prefix.
+    "WHERE n.scope_id = ? AND substr(n.key, 1, ?) = ? ORDER BY t.lookups DESC, n.key LIMIT ?"
 )
-_AFTER_EVERY_KEY = "\U0010ffff"
-"""Sorts after any character a key can hold: `key + this` ends the range of keys starting with `key`."""
 _INDEX_ROWS_SQL = (
     "SELECT n.term_id, n.text, n.is_alias, t.lookups FROM term_names n JOIN terms t ON t.id = n.term_id "
     "WHERE n.scope_id = ? ORDER BY n.term_id, n.position"
@@ -45,8 +45,8 @@ class ServerStore:
 
     async def names_starting_with(self, guild_id: int, key: str, limit: int) -> list[NameHit]:
         """A server's names and aliases whose lookup key starts with `key`, most looked-up terms first: one
-        range of the primary key (read like `index_rows`)."""
-        parameters = (guild_id, key, key + _AFTER_EVERY_KEY, limit)
+        part of the server's names (read like `index_rows`)."""
+        parameters = (guild_id, len(key), key, limit)
         rows = await self.database.fetch_now(_PREFIX_SQL, parameters)
         return [NameHit(term_id, key, text, bool(is_alias), name) for term_id, key, text, is_alias, name in rows]
 
