@@ -44,8 +44,8 @@ class ServerStore:
         return [(term_id, name, tuple(aliases), lookups) for term_id, (name, aliases, lookups) in terms.items()]
 
     async def names_starting_with(self, guild_id: int, key: str, limit: int) -> list[NameHit]:
-        """A server's names and aliases whose lookup key starts with `key`, most looked-up terms first: one
-        part of the server's names (read like `index_rows`)."""
+        """A server's names and aliases whose lookup key starts with `key`, most looked-up terms first
+        (read like `index_rows`)."""
         parameters = (guild_id, len(key), key, limit)
         rows = await self.database.fetch_now(_PREFIX_SQL, parameters)
         return [NameHit(term_id, key, text, bool(is_alias), name) for term_id, key, text, is_alias, name in rows]
