@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from bot.broadcast import system_clock
-from bot.config import Settings, SettingsError, configure_logging, load_settings
+from bot.config import (
+    POSTGRES_URL_PREFIXES,
+    SQLITE_URL_PREFIX,
+    Settings,
+    SettingsError,
+    configure_logging,
+    load_settings,
+)
 from bot.core.entry import Entry
 from bot.core.index import GlossaryIndex
 from bot.core.pulse import DataPoint, PulseFileError, read_points_file
@@ -24,7 +31,8 @@ from bot.services.pulse import PulseService
 from bot.services.pulse_sheet import SheetSync
 from bot.startup import open_database, seed_entries
 from bot.store.backup import BackupRefused, backup_database
-from bot.store.db import Database, is_database_error, lasting_problem, redact, unavailable_reason
+from bot.store.copy import CopyRefused, copy_database
+from bot.store.db import Database, DatabaseUnusable, is_database_error, lasting_problem, redact, unavailable_reason
 from bot.store.glossary import GlossaryStore, TooManyTerms
 from bot.store.pulse import PulseStore
 
@@ -40,6 +48,7 @@ EXIT_FETCH_FAILED = 4
 SHEET_HINT = "PULSE_SOURCE_URL is not set: put the link of your published sheet there (see README)."
 EXPORT_SUFFIXES = (".csv", ".json", ".yaml", ".yml")
 """The project's own format, chosen by the file name (see bot/importers/own.py)."""
+URL_HINT = "give sqlite:///path/to/bot.db or postgresql://user:password@host:port/database"
 TOKEN_HINT = "DISCORD_TOKEN is not set: copy .env.example to .env and put your bot's token there (see README)."
 Chore = Callable[[Settings, argparse.Namespace, "list[Entry] | None"], Coroutine[Any, Any, int]]
 """A verb's work: the settings, the parsed arguments and the seed glossary's entries (read and checked first)."""
@@ -72,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     backup = verbs.add_parser("backup", help="copy the database to PATH, consistently, even while the bot runs")
     backup.add_argument("path", type=Path)
     backup.add_argument("--force", action="store_true", help="replace PATH if it exists")
+    copy = verbs.add_parser("copy-to", help="copy the whole database to another (SQLite or PostgreSQL), consistently")
+    copy.add_argument("url", metavar="URL", help="sqlite:///path/to/bot.db or postgresql://user:password@host:port/db")
+    copy.add_argument("--force", action="store_true", help="replace what the target database holds")
     return parser
 
 
@@ -99,6 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "export": export_glossary,
         "pulse": pulse_chore,
         "backup": backup_chore,
+        "copy-to": copy_chore,
     }
     try:
         # Every verb checks the seed files, as the bot's start does: a broken one is found by the first
@@ -326,5 +339,36 @@ async def backup_chore(settings: Settings, arguments: argparse.Namespace, _seed:
     except OSError as error:
         print(f"No backup made: {arguments.path}: {error.strerror or error}", file=sys.stderr)
         return EXIT_UNAVAILABLE
+    print(report.summary())
+    return EXIT_OK
+
+
+async def copy_chore(settings: Settings, arguments: argparse.Namespace, _seed: list[Entry] | None) -> int:
+    url = str(arguments.url).strip()
+    if not url.startswith((SQLITE_URL_PREFIX, *POSTGRES_URL_PREFIXES)) or url == SQLITE_URL_PREFIX:
+        print(f"No copy made: {redact(url)} is not a database URL: {URL_HINT}.", file=sys.stderr)
+        return EXIT_USAGE
+    source = await open_database(settings)
+    try:
+        try:
+            target = await Database.open(url)
+        except DatabaseUnusable as problem:
+            print(f"No copy made: {problem.path}: {problem.reason}.", file=sys.stderr)
+            return EXIT_USAGE
+        try:
+            report = await copy_database(source, target, force=arguments.force)
+        finally:
+            await target.close()
+    except CopyRefused as refusal:
+        print(f"No copy made: {refusal}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as error:
+        if not is_database_error(error):
+            raise
+        reason = unavailable_reason(error) or lasting_problem(error) or str(error)
+        print(f"No copy made, nothing was changed: {reason} ({error}).", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    finally:
+        await source.close()
     print(report.summary())
     return EXIT_OK

@@ -75,6 +75,21 @@ class Transaction(ABC):
         row = await self.fetch_one(sql, parameters)
         return row[0] if row else None
 
+    async def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+        """Many rows into one table, as fast as the database takes them (a copy, not a user's change)."""
+        marks = ", ".join("?" for _ in columns)
+        await self.execute_many(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+
+class Snapshot(ABC):
+    """Reads that all see the database as of one moment (see `Database.snapshot`)."""
+
+    @abstractmethod
+    async def fetch_value(self, sql: str) -> Any: ...
+
+    @abstractmethod
+    def fetch_chunks(self, sql: str, size: int) -> AsyncIterator[Sequence[Sequence[Any]]]: ...
+
 
 class Database(ABC):
     dialect: ClassVar[Dialect]
@@ -117,6 +132,15 @@ class Database(ABC):
     @abstractmethod
     def fetch_chunks(self, sql: str, size: int) -> AsyncIterator[list[tuple[Any, ...]]]:
         """The rows of a whole-table read as plain tuples, `size` at a time."""
+
+    @abstractmethod
+    def snapshot(self) -> AbstractAsyncContextManager[Snapshot]:
+        """One read-only transaction: every read in it sees the same committed state, whatever commits
+        meanwhile (for a copy of the whole database)."""
+
+    @abstractmethod
+    async def column_names(self, table: str) -> list[str]:
+        """A table's columns that hold data (not those the database computes, like PostgreSQL's search)."""
 
     async def fetch_one(self, sql: str, parameters: Sequence[object] = ()) -> Row | None:
         rows = await self.fetch_all(sql, parameters)

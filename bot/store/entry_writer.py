@@ -388,7 +388,7 @@ class EntryWriter:
         if self.mode == "import":
             for term in rewritten:
                 term.origin = "import"  # seeding never overwrites what an import changed
-        triggers = await self._lift_search_triggers()
+        triggers = await lift_search_triggers(self.transaction, self.dialect)
         old = _ids(term.term_id for term in rewritten if not term.new)
         ids_sql, transaction = self.ids_sql, self.transaction
         if self.dialect == "sqlite":
@@ -462,23 +462,25 @@ class EntryWriter:
         aliases = enumerate(term.aliases.items(), 1)
         return rows + [(scope, key, term_id, text, 1, position) for position, (key, text) in aliases]
 
-    async def _lift_search_triggers(self) -> list[str]:
-        """Turn the search triggers off for this transaction; returns the SQL that turns them on again.
 
-        SQLite: they are dropped, inside the transaction, so a rollback (a dry run, a failure) brings them
-        back too. PostgreSQL: its alias trigger stands aside while `glossary.bulk_write` is on, a setting
-        that ends with the transaction (its tsvector column follows the rows by itself).
-        """
-        if self.dialect == "postgresql":
-            await self.transaction.execute("SET LOCAL glossary.bulk_write = 'on'")
-            return []
-        rows = await self.transaction.fetch_all(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name GLOB ?", (FTS_TRIGGERS,)
-        )
-        triggers = [(str(name), str(text)) for name, text in rows]
-        for name, _ in triggers:
-            await self.transaction.execute(f'DROP TRIGGER "{name}"')
-        return [text for _, text in triggers]
+async def lift_search_triggers(transaction: Transaction, dialect: Dialect) -> list[str]:
+    """Turn the search triggers off for this transaction (for a writer that keeps `alias_text` and, on SQLite,
+    the FTS5 index itself); returns the SQL that turns them on again.
+
+    SQLite: they are dropped, inside the transaction, so a rollback (a dry run, a failure) brings them back
+    too. PostgreSQL: its alias trigger stands aside while `glossary.bulk_write` is on, a setting that ends
+    with the transaction (its tsvector column follows the rows by itself).
+    """
+    if dialect == "postgresql":
+        await transaction.execute("SET LOCAL glossary.bulk_write = 'on'")
+        return []
+    rows = await transaction.fetch_all(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name GLOB ?", (FTS_TRIGGERS,)
+    )
+    triggers = [(str(name), str(text)) for name, text in rows]
+    for name, _ in triggers:
+        await transaction.execute(f'DROP TRIGGER "{name}"')
+    return [text for _, text in triggers]
 
 
 def _untouched_seed(term: _Term) -> bool:

@@ -25,6 +25,7 @@ from bot.store.db import (
     DatabaseUnusable,
     Dialect,
     Row,
+    Snapshot,
     Transaction,
     available_migrations,
     redact,
@@ -110,6 +111,22 @@ class PostgresTransaction(Transaction):
     async def fetch_all(self, sql: str, parameters: Sequence[object] = ()) -> list[Row]:
         return list(await self.connection.fetch(to_postgres(sql), *parameters))
 
+    async def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+        await self.connection.copy_records_to_table(table, records=rows, columns=list(columns))
+
+
+class PostgresSnapshot(Snapshot):
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    async def fetch_value(self, sql: str) -> Any:
+        return await self.connection.fetchval(sql)
+
+    async def fetch_chunks(self, sql: str, size: int) -> AsyncIterator[Sequence[Sequence[Any]]]:
+        cursor = await self.connection.cursor(sql)
+        while chunk := await cursor.fetch(size):
+            yield chunk
+
 
 class PostgresDatabase(Database):
     dialect: ClassVar[Dialect] = "postgresql"
@@ -176,6 +193,22 @@ class PostgresDatabase(Database):
         rows = await self.pool.fetch(sql)
         for start in range(0, len(rows), size):
             yield rows[start : start + size]
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Snapshot]:
+        async with (
+            self.pool.acquire() as connection,
+            connection.transaction(isolation="repeatable_read", readonly=True),
+        ):
+            yield PostgresSnapshot(connection)
+
+    async def column_names(self, table: str) -> list[str]:
+        rows = await self.fetch_all(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = ? AND is_generated = 'NEVER' ORDER BY ordinal_position",
+            (table,),
+        )
+        return [str(row[0]) for row in rows]
 
     async def schema_version(self) -> int:
         if await self.fetch_value("SELECT to_regclass('schema_version') IS NOT NULL") is not True:

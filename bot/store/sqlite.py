@@ -29,6 +29,7 @@ from bot.store.db import (
     DatabaseUnusable,
     Dialect,
     Row,
+    Snapshot,
     Transaction,
     available_migrations,
     split_statements,
@@ -163,6 +164,21 @@ class SQLiteTransaction(Transaction):
     async def fetch_all(self, sql: str, parameters: Sequence[object] = ()) -> list[Row]:
         async with self.connection.execute(sql, parameters) as cursor:
             return list(await cursor.fetchall())
+
+
+class SQLiteSnapshot(Snapshot):
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self.connection = connection
+
+    async def fetch_value(self, sql: str) -> Any:
+        async with self.connection.execute(sql) as cursor:
+            row = await cursor.fetchone()
+        return row[0] if row else None
+
+    async def fetch_chunks(self, sql: str, size: int) -> AsyncIterator[Sequence[Sequence[Any]]]:
+        async with self.connection.execute(sql) as cursor:
+            while chunk := list(await cursor.fetchmany(size)):
+                yield chunk
 
 
 class SQLiteDatabase(Database):
@@ -333,6 +349,18 @@ class SQLiteDatabase(Database):
     async def fetch_all(self, sql: str, parameters: Sequence[object] = ()) -> list[Row]:
         async with self.reader.execute(sql, parameters) as cursor:
             return list(await cursor.fetchall())
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Snapshot]:
+        # A deferred read transaction: its snapshot is taken at the first read, and in WAL mode writers go on.
+        await self.reader.execute("BEGIN")
+        try:
+            yield SQLiteSnapshot(self.reader)
+        finally:
+            await self.reader.execute("COMMIT")
+
+    async def column_names(self, table: str) -> list[str]:
+        return [str(row[1]) for row in await self.fetch_all(f"PRAGMA table_info({table})")]
 
     async def fetch_now(self, sql: str, parameters: Sequence[object] = ()) -> list[Row]:
         """Read on the event loop's thread, from a connection of its own: for a read of a fraction of a
