@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import asyncpg
 
@@ -87,6 +88,12 @@ def to_postgres(sql: str) -> str:
     return "".join(out)
 
 
+def _hide_password(url: str, text: str) -> str:
+    """A driver's message that may quote the URL, without the password."""
+    password = urlsplit(url).password
+    return text.replace(password, "***") if password else text
+
+
 def _changed_rows(status: str) -> int:
     """Rows a statement changed, from its status ("UPDATE 3", "INSERT 0 1"); 0 for others ("CREATE TABLE")."""
     last = status.rsplit(" ", 1)[-1]
@@ -142,17 +149,17 @@ class PostgresDatabase(Database):
 
     @classmethod
     async def open_url(cls, url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> PostgresDatabase:
-        """Connect and apply pending migrations. Raises DatabaseUnusable for a database that refuses us or does
-        not exist; a server that does not answer raises its error (it may come back: the caller decides)."""
+        """Connect and apply pending migrations. Raises DatabaseUnusable for a database that cannot be used now:
+        one that refuses us or does not exist, or a server that does not answer."""
         try:
             pool = await asyncpg.create_pool(
                 url, min_size=1, max_size=POOL_SIZE, timeout=CONNECT_TIMEOUT_S, command_timeout=None
             )
         except (asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as error:
-            problem = lasting_problem(error) or f"cannot be used ({error})"
+            problem = lasting_problem(error) or f"cannot be used ({_hide_password(url, str(error))})"
             raise DatabaseUnusable(redact(url), problem) from None
         except (OSError, TimeoutError) as error:
-            raise DatabaseUnusable(redact(url), f"cannot be reached ({error})") from None
+            raise DatabaseUnusable(redact(url), f"cannot be reached ({error or 'timed out'})") from None
         database = cls(pool, url, busy_timeout_ms=busy_timeout_ms)
         try:
             await database.migrate()
