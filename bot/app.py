@@ -8,6 +8,7 @@ import hashlib
 import json
 import logging
 import signal
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -15,17 +16,20 @@ import discord
 from discord.ext import commands, tasks
 
 from bot.broadcast import Clock, system_clock
-from bot.config import Settings
+from bot.config import Settings, SettingsError
 from bot.core.entry import Entry
 from bot.core.index import GlossaryIndex
 from bot.core.render import TermView
 from bot.core.scope import Actor
+from bot.core.sharding import overlap_problem
 from bot.errors import NO_MENTIONS
+from bot.identify import IdentifyGate
 from bot.lookups import LookupCounter
 from bot.services.glossary import GlossaryService
 from bot.startup import open_database, seed_entries
 from bot.store.db import Database, is_database_error, unavailable_reason
 from bot.store.glossary import GlossaryStore
+from bot.store.shards import ShardStore
 from bot.ui import TermButton
 
 log = logging.getLogger(__name__)
@@ -62,7 +66,7 @@ INTERACTION_TASK_PREFIXES = (
 tests/test_shutdown.py stops a real bot mid-interaction, so a renaming in discord.py fails a test."""
 
 
-class GlossaryBot(commands.Bot):
+class GlossaryBot(commands.AutoShardedBot):
     database: Database
     glossary: GlossaryStore
     service: GlossaryService
@@ -74,6 +78,11 @@ class GlossaryBot(commands.Bot):
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
         intents.guilds = True  # channels, roles and permissions for /pulse; nothing privileged
+        self.shard_plan = settings.shard_plan()
+        """The shards this process connects; unset, Discord's recommended count, all of them here."""
+        shard_ids = self.shard_plan.shard_ids()
+        if shard_ids is not None:
+            client_options = {"shard_count": self.shard_plan.count, "shard_ids": list(shard_ids), **client_options}
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
@@ -96,11 +105,32 @@ class GlossaryBot(commands.Bot):
             return
         entries = seed_entries(self.settings)
         self.database = await open_database(self.settings, busy_timeout_ms=WRITE_WAIT_MS)
+        self.identify_gate = IdentifyGate(ShardStore(self.database), self.fetch_session_start_limits)
+        await self.check_no_overlap()
         self.service = GlossaryService(self.database, server_terms_limit=self.settings.server_terms_limit)
         self.glossary = self.service.glossary
         self.lookups = LookupCounter(self.glossary, self.clock)
         await self.seed(entries)
         await self.reload_index()
+
+    async def check_no_overlap(self) -> None:
+        """Refuse to run a shard another running process runs (SettingsError naming the setting): its
+        servers' events would arrive twice, and the processes would pace over the bot's request budget."""
+        if self.shard_plan.runs_every_shard:
+            return
+        others = await ShardStore(self.database).live_holders(datetime.now(UTC), other_than=self.shard_plan.label())
+        problem = overlap_problem(self.shard_plan, others)
+        if problem is not None:
+            raise SettingsError(f"Bad setting: {problem}")
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        # discord.py waits 5 s before every IDENTIFY but a process's first, whatever Discord allows; with
+        # SHARD_COUNT, other processes identify too: IDENTIFYs take turns per max_concurrency bucket, the
+        # turns kept in the database that every process shares.
+        if not self.shard_plan.explicit or shard_id is None:
+            await super().before_identify_hook(shard_id, initial=initial)
+            return
+        await self.identify_gate.wait_turn(shard_id)
 
     async def setup_hook(self) -> None:
         self._set_up = True
@@ -268,7 +298,11 @@ class GlossaryBot(commands.Bot):
         return hashlib.sha256(canonical.encode()).hexdigest()
 
     async def sync_commands(self) -> None:
-        """Sync to DEV_GUILD_ID on every start; globally only when the command set changed."""
+        """Sync to DEV_GUILD_ID on every start; globally only when the command set changed. Only the
+        process running shard 0 syncs: the commands are the bot's, not a process's."""
+        if not self.shard_plan.holds_shard_zero:
+            log.info("commands are synced by the process running shard 0")
+            return
         if self.settings.dev_guild_id:
             guild = discord.Object(id=self.settings.dev_guild_id)
             self.tree.copy_global_to(guild=guild)

@@ -26,6 +26,7 @@ from typing import Protocol
 from bot.core.pulse import DataPoint, delivery_nonce, render_post
 from bot.core.render import Reply
 from bot.core.schedule import next_slot, parse_zone, window_for
+from bot.core.sharding import ShardSet
 from bot.store.pulse import PulseStore, Subscription
 
 log = logging.getLogger(__name__)
@@ -148,12 +149,19 @@ class Broadcaster:
         grace: timedelta | None,
         requests_per_second: float,
         clock: Clock = system_clock,
+        holder: str = "all",
+        shards: ShardSet | None = None,
     ) -> None:
         self.store = store
         self.sender = sender
         self.grace = grace
         self.clock = clock
         self.pacer = Pacer(requests_per_second)
+        self.holder = holder
+        """This process in the deliveries it claims (its shards, e.g. `0-1/4`; `all` when it runs them all)."""
+        self.shards = shards
+        """The shards whose servers' posts this process delivers (None: every server); the shard leases
+        change it when this process takes over a dead process's shards or gives them back."""
         self._points: dict[str, list[DataPoint]] = {}
 
     def schedule_after(self, subscription: Subscription, last_week: str | None, now: datetime) -> tuple[str, datetime]:
@@ -164,7 +172,7 @@ class Broadcaster:
     async def reschedule_all(self) -> int:
         """Recompute every enabled subscription's next post (at start: settings or zone rules may differ)."""
         now = self.clock()
-        subscriptions = await self.store.enabled_subscriptions()
+        subscriptions = await self.store.enabled_subscriptions(self.shards)
         for number, subscription in enumerate(subscriptions, 1):
             week, due = self.schedule_after(subscription, subscription.last_week, now)
             if (week, due) != (subscription.next_week, subscription.next_due_at):
@@ -182,7 +190,8 @@ class Broadcaster:
         seen: set[int] = set()
         semaphore = asyncio.Semaphore(MAX_CONCURRENT_SENDS)
         while True:
-            batch = [s for s in await self.store.due_subscriptions(now, BATCH_SIZE) if s.channel_id not in seen]
+            due = await self.store.due_subscriptions(now, BATCH_SIZE, self.shards)
+            batch = [s for s in due if s.channel_id not in seen]
             if not batch:
                 return report
             seen.update(s.channel_id for s in batch)
@@ -216,7 +225,7 @@ class Broadcaster:
             report.empty += 1
             await self.store.reschedule(channel_id, week, min(now + EMPTY_WEEK_RECHECK, window_end))
             return
-        claim = await self.store.claim(channel_id, week, nonce)
+        claim = await self.store.claim(channel_id, week, nonce, self.holder, now)
         if claim is None:
             report.already_sent += 1
             await self._schedule_next(subscription, week, now)

@@ -17,10 +17,11 @@ import os
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.core.entry import is_valid_url
+from bot.core.sharding import MAX_SHARD_COUNT, ShardPlan, parse_shard_ids
 
 DEFAULT_DATABASE_PATH = Path("data/bot.db")
 DEFAULT_SEED_PATH = Path("data/glossary.yaml")
@@ -63,9 +64,14 @@ class Settings(BaseSettings):
     pulse_grace_hours: float | None = Field(default=None, gt=0, le=24 * 6)
     """How long after its slot a missed Friday post may still go out; unset: until that Friday ends."""
     pulse_requests_per_second: float = Field(default=40, gt=0, le=50)
-    """Broadcast pace, under Discord's global 50 requests a second so interactions keep headroom."""
+    """Broadcast pace of the whole bot, under Discord's global 50 requests a second so interactions keep
+    headroom. Several processes share it: each paces at this x its shards / SHARD_COUNT."""
     server_terms_limit: int = Field(default=5000, ge=0, le=1_000_000)
     """The most entries one server's own glossary may hold (checked on every way in)."""
+    shard_count: int | None = Field(default=None, ge=1, le=MAX_SHARD_COUNT)
+    """How many shards the whole bot runs; unset: Discord's recommended count, all in this process."""
+    shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = None
+    """The shards this process connects (`0-3` or `0,2`); unset with SHARD_COUNT: all of them."""
 
     @field_validator(
         "discord_token",
@@ -75,6 +81,8 @@ class Settings(BaseSettings):
         "pulse_source_url",
         "pulse_editors_channel_id",
         "database_url",
+        "shard_count",
+        "shard_ids",
         mode="before",
     )
     @classmethod
@@ -131,6 +139,31 @@ class Settings(BaseSettings):
                 if getattr(self, name) is not None  # PULSE_SEED_PATH is optional
             }
         )
+
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _parse_shard_ids(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return parse_shard_ids(value) if value.strip() else None
+        if isinstance(value, int):
+            return (value,)
+        return value
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _shards_within_count(cls, value: tuple[int, ...] | None, info: ValidationInfo) -> tuple[int, ...] | None:
+        if value is None:
+            return None
+        count = info.data.get("shard_count")
+        if count is None:
+            raise ValueError("needs SHARD_COUNT too (the bot's total number of shards), e.g. SHARD_COUNT=4")
+        outside = [shard for shard in value if shard >= count]
+        if outside:
+            raise ValueError(f"shard {outside[0]} does not exist with SHARD_COUNT={count} (shards are 0-{count - 1})")
+        return value
+
+    def shard_plan(self) -> ShardPlan:
+        return ShardPlan(self.shard_count, self.shard_ids)
 
     @field_validator("editor_user_ids", mode="before")
     @classmethod

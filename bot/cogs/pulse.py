@@ -28,12 +28,15 @@ from bot.core.pulse import (
     discord_time,
 )
 from bot.core.schedule import MAX_HOUR, MIN_HOUR, parse_zone, suggest_zones
+from bot.core.sharding import ShardSet
 from bot.errors import NO_MENTIONS, UserFacingError
 from bot.services.pulse import PulseService
 from bot.services.pulse_delivery import DeliveryLoop
 from bot.services.pulse_reminder import EditorsReminder
+from bot.services.shard_leases import ShardLeases
 from bot.sheet_fetch import FETCH_TIMEOUT_S
 from bot.store.pulse import PulseStore
+from bot.store.shards import ShardStore
 from bot.ui import send_reply
 
 log = logging.getLogger(__name__)
@@ -72,12 +75,21 @@ class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly
         self.bot = bot
         self.store = PulseStore(bot.database)
         grace = timedelta(hours=bot.settings.pulse_grace_hours) if bot.settings.pulse_grace_hours else None
+        plan = bot.settings.shard_plan()
         self.broadcaster = Broadcaster(
             self.store,
             DiscordPostSender(bot),
             grace=grace,
-            requests_per_second=bot.settings.pulse_requests_per_second,
+            # Discord's limit is the bot's, not the process's: each process paces at its shards' share.
+            requests_per_second=plan.share_of(bot.settings.pulse_requests_per_second),
             clock=self._now,
+            holder=plan.label(),
+            shards=plan.own_shards(),
+        )
+        self.leases = (
+            None
+            if plan.runs_every_shard
+            else ShardLeases(ShardStore(bot.database), plan, self._now, self._on_shards_changed)
         )
         self.service = PulseService(self.store, bot.settings, self._now)
         editors = bot.settings.pulse_editors_channel_id
@@ -91,6 +103,7 @@ class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly
         self.delivery = DeliveryLoop(self.broadcaster, self.reminder, self._now)
         self._loop_task: asyncio.Task[None] | None = None
         self._sheet_task: asyncio.Task[None] | None = None
+        self._lease_task: asyncio.Task[None] | None = None
 
     async def interaction_check(self, interaction: discord.Interaction[discord.Client], /) -> bool:
         # guild_only() tells Discord where to offer /pulse; discord.py does not check where a command came from.
@@ -101,14 +114,21 @@ class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly
     def _now(self) -> datetime:
         return self.bot.clock()  # looked up each time: tests replace the bot's clock
 
+    def _on_shards_changed(self, shards: ShardSet) -> None:
+        self.broadcaster.shards = shards
+        self.wake()  # a shard taken over may have posts due now
+
     async def cog_load(self) -> None:
         await self.service.prepare()
+        if self.leases is not None:
+            await self.leases.renew()  # before any delivery: this process's shards are its own again
+            self._lease_task = asyncio.create_task(self.leases.run(), name="shard-leases")
         self._loop_task = asyncio.create_task(self._delivery_loop(), name="pulse-delivery")
         if self.service.sheet is not None:  # fetched at once: the sheet needs no gateway
             self._sheet_task = asyncio.create_task(self.service.sheet.run(), name="pulse-sheet")
 
     async def cog_unload(self) -> None:
-        tasks = {task for task in (self._loop_task, self._sheet_task) if task is not None}
+        tasks = {task for task in (self._loop_task, self._sheet_task, self._lease_task) if task is not None}
         for task in tasks:
             task.cancel()
         if tasks:
@@ -117,6 +137,13 @@ class Pulse(commands.GroupCog, group_name="pulse", group_description="The weekly
             _, pending = await asyncio.wait(tasks, timeout=UNLOAD_WAIT_SECONDS)
             for task in pending:
                 log.warning("%s did not stop within %.0f s of its cancellation", task.get_name(), UNLOAD_WAIT_SECONDS)
+        if self.leases is not None:
+            try:
+                await self.leases.release()
+            except Exception:
+                log.exception(
+                    "releasing the shard leases failed: other processes take the shards over when they expire"
+                )
 
     # ---- the delivery loop ------------------------------------------------------------------------
 

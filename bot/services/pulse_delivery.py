@@ -58,12 +58,18 @@ class DeliveryLoop:
         report = await self.broadcaster.run_due()
         if report.sent or report.disabled or report.retrying:
             log.info("pulse round: %s", report)
-        if self.reminder is not None:
+        if self.reminder is not None and self.runs_one_off_work():
             await self.reminder.run_due()
 
+    def runs_one_off_work(self) -> bool:
+        """Whether this process does the bot's one-off work (the editors' reminder): the one delivering
+        shard 0's servers, its own or taken over from a process that died."""
+        shards = self.broadcaster.shards
+        return shards is None or 0 in shards.ids
+
     async def _seconds_to_next_due(self) -> float:
-        due = [moment for moment in [await self.broadcaster.store.earliest_due()] if moment is not None]
-        if self.reminder is not None:
+        due = [moment for moment in [await self.broadcaster.store.earliest_due(self.broadcaster.shards)] if moment]
+        if self.reminder is not None and self.runs_one_off_work():
             due.append(self.reminder.next_check())
         if not due:
             return MAX_LOOP_SLEEP

@@ -15,6 +15,7 @@ from pathlib import Path
 from bot.core.pulse import MAX_RANK, DataPoint, Subscription, read_points_file
 from bot.core.pulse_sheet import SheetPlan, SourceState, plan_sheet
 from bot.core.retired_examples import is_retired_example
+from bot.core.sharding import ShardSet
 
 __all__ = ["Claim", "PulseStore", "Subscription", "from_stored", "to_stored"]
 from bot.store.db import Database, Row, Transaction
@@ -37,6 +38,16 @@ _SUBSCRIPTION_COLUMNS = (
     "(SELECT max(week) FROM deliveries d WHERE d.channel_id = s.channel_id AND d.state = 'sent'), "
     "(SELECT max(updated_at) FROM deliveries d WHERE d.channel_id = s.channel_id AND d.state = 'sent')"
 )
+
+
+def in_shards(shards: ShardSet | None, column: str = "s.guild_id") -> tuple[str, tuple[object, ...]]:
+    """An SQL condition (and its parameters) for rows of servers on `shards`; None: every server."""
+    if shards is None:
+        return "1 = 1", ()
+    if not shards.ids:
+        return "1 = 0", ()
+    marks = ", ".join("?" * len(shards.ids))
+    return f"(({column} >> 22) % ?) IN ({marks})", (shards.count, *sorted(shards.ids))
 
 
 def to_stored(moment: datetime) -> str:
@@ -342,20 +353,28 @@ class PulseStore:
         )
         return [_subscription(row) for row in rows]
 
-    async def enabled_subscriptions(self) -> list[Subscription]:
-        rows = await self.database.fetch_all(f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions s WHERE s.enabled = 1")
-        return [_subscription(row) for row in rows]
-
-    async def due_subscriptions(self, now: datetime, limit: int) -> list[Subscription]:
+    async def enabled_subscriptions(self, shards: ShardSet | None = None) -> list[Subscription]:
+        """Every enabled subscription, or those of the servers on `shards`."""
+        condition, parameters = in_shards(shards)
         rows = await self.database.fetch_all(
-            f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions s WHERE s.enabled = 1 AND s.next_due_at <= ? "
-            "ORDER BY s.next_due_at LIMIT ?",
-            (to_stored(now), limit),
+            f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions s WHERE s.enabled = 1 AND {condition}", parameters
         )
         return [_subscription(row) for row in rows]
 
-    async def earliest_due(self) -> datetime | None:
-        value = await self.database.fetch_value("SELECT min(next_due_at) FROM subscriptions WHERE enabled = 1")
+    async def due_subscriptions(self, now: datetime, limit: int, shards: ShardSet | None = None) -> list[Subscription]:
+        condition, parameters = in_shards(shards)
+        rows = await self.database.fetch_all(
+            f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions s WHERE s.enabled = 1 AND s.next_due_at <= ? "
+            f"AND {condition} ORDER BY s.next_due_at LIMIT ?",
+            (to_stored(now), *parameters, limit),
+        )
+        return [_subscription(row) for row in rows]
+
+    async def earliest_due(self, shards: ShardSet | None = None) -> datetime | None:
+        condition, parameters = in_shards(shards, "guild_id")
+        value = await self.database.fetch_value(
+            f"SELECT min(next_due_at) FROM subscriptions WHERE enabled = 1 AND {condition}", parameters
+        )
         return from_stored(str(value)) if value else None
 
     async def reschedule(self, channel_id: int, next_week: str, next_due_at: datetime) -> None:
@@ -381,14 +400,26 @@ class PulseStore:
 
     # ---- deliveries -------------------------------------------------------------------------------
 
-    async def claim(self, channel_id: int, week: str, nonce: str) -> Claim | None:
-        """Claim (channel, week) for sending; None when it was already sent."""
+    async def claim(
+        self, channel_id: int, week: str, nonce: str, holder: str = "all", now: datetime | None = None
+    ) -> Claim | None:
+        """Claim (channel, week) for sending; None when it was already sent, or another process claimed
+        it and still holds a lease (`holder` names this process by its shards, see bot/store/shards.py).
+
+        A claim left by a process that died (its leases ran out) is taken over; the new attempt looks for
+        the post that process may have made before sending (see broadcast.py).
+        """
+        stored_now = to_stored(now or datetime.now(UTC))
         async with self.database.transaction() as transaction:
             attempts = await transaction.fetch_value(
-                "INSERT INTO deliveries (channel_id, week, state, nonce, attempts) VALUES (?, ?, 'claimed', ?, 1) "
+                "INSERT INTO deliveries (channel_id, week, state, nonce, attempts, holder) "
+                "VALUES (?, ?, 'claimed', ?, 1, ?) "
                 "ON CONFLICT (channel_id, week) DO UPDATE SET state = 'claimed', attempts = deliveries.attempts + 1, "
-                "updated_at = ? WHERE deliveries.state <> 'sent' RETURNING attempts",
-                (channel_id, week, nonce, to_stored(datetime.now(UTC))),
+                "holder = excluded.holder, updated_at = ? WHERE deliveries.state <> 'sent' AND ("
+                "deliveries.state <> 'claimed' OR deliveries.holder IS NULL OR deliveries.holder = excluded.holder "
+                "OR NOT EXISTS (SELECT 1 FROM shard_leases l WHERE l.holder = deliveries.holder AND l.expires_at > ?)"
+                ") RETURNING attempts",
+                (channel_id, week, nonce, holder, stored_now, stored_now),
             )
         return None if attempts is None else Claim(attempts=int(attempts))
 
@@ -420,10 +451,13 @@ class PulseStore:
             )
 
     async def note_failure(self, channel_id: int, week: str, error: str, *, final: bool) -> None:
+        """A failed send: for good (`final`), or to be tried again, by whichever process then delivers the
+        channel's server (the claim stays, so that try looks for a post first, but it is no one's)."""
         state = "failed" if final else "claimed"
         async with self.database.transaction() as transaction:
             await transaction.execute(
-                "UPDATE deliveries SET state = ?, error = ?, updated_at = ? WHERE channel_id = ? AND week = ?",
+                "UPDATE deliveries SET state = ?, error = ?, updated_at = ?, holder = NULL "
+                "WHERE channel_id = ? AND week = ?",
                 (state, error[:500], to_stored(datetime.now(UTC)), channel_id, week),
             )
 

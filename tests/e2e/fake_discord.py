@@ -170,9 +170,9 @@ async def _no_identify_delay(shard_id: int | None, *, initial: bool = False) -> 
 
 
 def speed_up(client: discord.Client) -> None:
-    """Drop discord.py's 5 s sleep before a re-IDENTIFY (unless the bot class overrides the hook)."""
-    if type(client).before_identify_hook is discord.Client.before_identify_hook:
-        client.before_identify_hook = _no_identify_delay  # type: ignore[method-assign]
+    """Drop the wait before an IDENTIFY (discord.py's 5 s before a re-IDENTIFY, or a bot's own pacing):
+    the fake does not limit session starts. Bots in child processes (tests/e2e/bot_process.py) keep theirs."""
+    client.before_identify_hook = _no_identify_delay  # type: ignore[method-assign]
     if client._connection.guild_ready_timeout > 0.5:
         warnings.warn(
             "construct the client with **FAST_CLIENT_OPTIONS (guild_ready_timeout=0.05): otherwise on_ready "
@@ -275,6 +275,20 @@ class _Guild:
     roles: dict[int, JSON] = dataclasses.field(default_factory=dict)
     members: dict[int, JSON] = dataclasses.field(default_factory=dict)
     member_permissions: dict[int, int] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(eq=False)
+class _Session:
+    """One shard's gateway session: its connection, and the events a RESUME replays."""
+
+    shard_id: int
+    shard_count: int
+    ws: web.WebSocketResponse | None = None
+    session_id: str = ""
+    sequence: int = 0
+    events: list[JSON] = dataclasses.field(default_factory=list)
+    valid: bool = False
+    ready: bool = False
 
 
 @dataclasses.dataclass
@@ -459,6 +473,15 @@ def _json_response(data: Any, status: int = 200, headers: Mapping[str, str] | No
     return web.Response(body=json.dumps(data).encode(), status=status, headers=all_headers)
 
 
+GUILD_EVENTS_NAMED_BY_ID = frozenset({"GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"})
+
+
+def _event_guild(event: str, data: JSON) -> int | None:
+    """The guild an event belongs to (which decides its shard), None for none (a DM)."""
+    guild_id = data.get("id") if event in GUILD_EVENTS_NAMED_BY_ID else data.get("guild_id")
+    return None if guild_id is None else int(guild_id)
+
+
 def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat()
 
@@ -554,14 +577,16 @@ class FakeDiscord:
         self.identify_payloads: list[JSON] = []
         self.gateway_received: list[JSON] = []
         self.heartbeats = 0
-        self.session_id: str | None = None
-        self.sequence = 0
-        self._session_valid = False
-        self._session_events: list[JSON] = []
+        self.recommended_shards = 1
+        """What GET /gateway/bot recommends (a bot that sets no shard count connects that many)."""
+        self.max_concurrency = 1
+        """GET /gateway/bot's `session_start_limit.max_concurrency`."""
+        self.shard_count = 1
+        """The shard count the bot identifies with: a guild's events go to shard (id >> 22) % this."""
+        self.sessions: dict[int, _Session] = {}
+        """The gateway session of each shard (by shard id) the bot connected."""
         self._intents = 0
-        self._ws: web.WebSocketResponse | None = None
         self._ws_lock = asyncio.Lock()
-        self._session_ready = False
 
         # server
         self._runner: web.AppRunner | None = None
@@ -589,10 +614,11 @@ class FakeDiscord:
 
     async def stop(self) -> None:
         """Close the gateway and stop the server."""
-        ws = self._ws
-        if ws is not None and not ws.closed:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(ws.close(code=1001, message=b"fake stopped"), 1.0)
+        for session in self.sessions.values():
+            ws = session.ws
+            if ws is not None and not ws.closed:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(ws.close(code=1001, message=b"fake stopped"), 1.0)
         for task in list(self._tasks):
             task.cancel()
         if self._runner is not None:
@@ -641,9 +667,39 @@ class FakeDiscord:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), min(left, 0.02))
 
-    async def wait_until_ready(self, timeout: float = 5.0) -> None:
-        """Wait until a gateway session is established (READY + GUILD_CREATEs or RESUMED sent)."""
+    @property
+    def _session_ready(self) -> bool:
+        """A session is established, and every shard connected has its READY + GUILD_CREATEs or RESUMED."""
+        connected = [session for session in self.sessions.values() if session.ws is not None]
+        return bool(connected) and all(session.ready for session in connected)
+
+    def shard_of(self, guild_id: int) -> int:
+        return (guild_id >> 22) % self.shard_count
+
+    def _guild_session(self, guild_id: int | None) -> _Session | None:
+        """The session carrying a guild's events (shard 0 for DMs, as on Discord)."""
+        return self.sessions.get(0 if guild_id is None else self.shard_of(guild_id))
+
+    async def wait_until_ready(self, timeout: float = 5.0, *, guild_id: int | None = None) -> None:
+        """Wait until a gateway session is established (READY + GUILD_CREATEs or RESUMED sent); with
+        `guild_id`, the session of that guild's shard."""
+        if guild_id is not None:
+
+            def shard_ready() -> bool:
+                session = self._guild_session(guild_id)
+                return session is not None and session.ready
+
+            await self.wait_until(shard_ready, timeout=timeout, what=f"the session of guild {guild_id}'s shard")
+            return
         await self.wait_until(lambda: self._session_ready, timeout=timeout, what="a gateway session")
+
+    async def wait_for_shards(self, *shard_ids: int, timeout: float = 5.0) -> None:
+        """Wait until each of these shards has an established session."""
+
+        def ready() -> bool:
+            return all(shard in self.sessions and self.sessions[shard].ready for shard in shard_ids)
+
+        await self.wait_until(ready, timeout=timeout, what=f"sessions of shards {shard_ids}")
 
     async def wait_for_identifies(self, n: int, timeout: float = 5.0) -> None:
         await self.wait_until(
@@ -783,7 +839,9 @@ class FakeDiscord:
     def _live(self, guild_id: int, event: str, data: JSON, *, intent: int = 0) -> None:
         """World changes made while the bot is connected reach it as gateway events, as on Discord."""
         guild = self.guilds.get(guild_id)
-        if self._session_ready and guild is not None and guild.joined and (not intent or self._intents & intent):
+        session = self._guild_session(guild_id)
+        ready = session is not None and session.ready
+        if ready and guild is not None and guild.joined and (not intent or self._intents & intent):
             self._spawn(self.dispatch(event, copy.deepcopy(data)))
 
     def set_bot_channel_permissions(self, channel_id: int, permissions: int) -> None:
@@ -982,25 +1040,31 @@ class FakeDiscord:
     # ---------------------------------------------------------------------------------------------
     # gateway
     # ---------------------------------------------------------------------------------------------
-    async def _send(self, payload: JSON, ws: web.WebSocketResponse | None = None) -> bool:
-        target = ws or self._ws
-        if target is None or target.closed:
+    async def _send(self, payload: JSON, ws: web.WebSocketResponse | None) -> bool:
+        if ws is None or ws.closed:
             return False
         async with self._ws_lock:
             try:
-                await target.send_str(json.dumps(payload))
+                await ws.send_str(json.dumps(payload))
             except (ConnectionError, RuntimeError):
                 return False
         return True
 
-    async def dispatch(self, event: str, data: JSON) -> int:
-        """Send a gateway DISPATCH (op 0) with the next sequence number; kept for RESUME replay."""
-        self.sequence += 1
-        payload = {"op": 0, "t": event, "s": self.sequence, "d": data}
-        self._session_events.append(payload)
-        await self._send(payload)
+    async def dispatch(self, event: str, data: JSON, *, shard_id: int | None = None) -> int:
+        """Send a gateway DISPATCH (op 0) on the session of the event's guild's shard (or `shard_id`), with
+        that session's next sequence number; kept for RESUME replay. Returns the sequence number (0 when
+        that shard has no session: the event is lost, as on Discord)."""
+        guild_id = _event_guild(event, data)
+        session = self._guild_session(guild_id) if shard_id is None else self.sessions.get(shard_id)
+        if session is None:
+            self._notify()
+            return 0
+        session.sequence += 1
+        payload = {"op": 0, "t": event, "s": session.sequence, "d": data}
+        session.events.append(payload)
+        await self._send(payload, session.ws)
         self._notify()
-        return self.sequence
+        return session.sequence
 
     def add_attachment(self, filename: str, content: bytes, content_type: str | None = "text/plain") -> int:
         """A file a user attaches (pass its id as an attachment option's value); returns the id."""
@@ -1028,13 +1092,9 @@ class FakeDiscord:
         return web.Response(body=attachment[1], content_type=attachment[2] or "application/octet-stream")
 
     async def _gateway_handler(self, request: web.Request) -> web.WebSocketResponse:
+        # Which shard a connection serves is known at its IDENTIFY or RESUME.
         ws = web.WebSocketResponse(max_msg_size=0, autoping=True)
         await ws.prepare(request)
-        old = self._ws
-        self._ws = ws
-        self._session_ready = False
-        if old is not None and not old.closed:
-            await old.close(code=4000)
         await self._send({"op": 10, "s": None, "t": None, "d": {"heartbeat_interval": self.heartbeat_interval}}, ws)
         try:
             async for msg in ws:
@@ -1043,9 +1103,10 @@ class FakeDiscord:
                 elif msg.type is WSMsgType.ERROR:
                     break
         finally:
-            if self._ws is ws:
-                self._ws = None
-                self._session_ready = False
+            for session in self.sessions.values():
+                if session.ws is ws:
+                    session.ws = None
+                    session.ready = False
             self._notify()
         return ws
 
@@ -1057,27 +1118,39 @@ class FakeDiscord:
             self.heartbeats += 1
             await self._send({"op": 11, "s": None, "t": None, "d": None}, ws)
         elif op == 2:
-            await self._identify(data or {})
+            await self._identify(ws, data or {})
         elif op == 6:
             await self._resume(ws, data or {})
         elif op == 8:
             await self._request_members(data or {})
         self._notify()
 
-    async def _identify(self, data: JSON) -> None:
+    async def _attach(self, session: _Session, ws: web.WebSocketResponse) -> None:
+        """The connection now serves the session; an older connection of the same shard is closed."""
+        old, session.ws, session.ready = session.ws, ws, False
+        if old is not None and old is not ws and not old.closed:
+            await old.close(code=4000)
+
+    async def _identify(self, ws: web.WebSocketResponse, data: JSON) -> None:
         self.identify_count += 1
         self.identify_payloads.append(data)
         self._intents = int(data.get("intents") or 0)
-        self.session_id = secrets.token_hex(16)
-        self.sequence = 0
-        self._session_events = []
-        self._session_valid = True
-        joined = [g for g in self.guilds.values() if g.joined]
+        shard_id, shard_count = (int(part) for part in data.get("shard") or (0, 1))
+        self.shard_count = shard_count
+        session = self.sessions.get(shard_id) or _Session(shard_id, shard_count)
+        self.sessions[shard_id] = session
+        await self._attach(session, ws)
+        session.session_id = secrets.token_hex(16)
+        session.shard_count = shard_count
+        session.sequence = 0
+        session.events = []
+        session.valid = True
+        joined = [g for g in self.guilds.values() if g.joined and self.shard_of(g.id) == shard_id]
         ready = {
             "v": 10,
             "user": {**self.users[self.bot_id], "verified": True, "mfa_enabled": False, "email": None},
             "guilds": [{"id": str(g.id), "unavailable": True} for g in joined],
-            "session_id": self.session_id,
+            "session_id": session.session_id,
             "session_type": "normal",
             "resume_gateway_url": self.gateway_url,
             "application": {"id": str(self.application_id), "flags": 0},
@@ -1087,23 +1160,26 @@ class FakeDiscord:
             "guild_join_requests": [],
             "user_settings": {},
             "geo_ordered_rtc_regions": ["rotterdam"],
+            "shard": [shard_id, shard_count],
             "_trace": ["fake-discord"],
         }
-        await self.dispatch("READY", ready)
+        await self.dispatch("READY", ready, shard_id=shard_id)
         for guild in joined:
-            await self.dispatch("GUILD_CREATE", self.guild_payload(guild.id))
-        self._session_ready = True
+            await self.dispatch("GUILD_CREATE", self.guild_payload(guild.id), shard_id=shard_id)
+        session.ready = True
 
     async def _resume(self, ws: web.WebSocketResponse, data: JSON) -> None:
-        if not self._session_valid or data.get("session_id") != self.session_id:
+        session = next((s for s in self.sessions.values() if s.session_id == data.get("session_id")), None)
+        if session is None or not session.valid:
             await self._send({"op": 9, "s": None, "t": None, "d": False}, ws)
             return
+        await self._attach(session, ws)
         self.resume_count += 1
         seq = int(data.get("seq") or 0)
-        for event in [e for e in self._session_events if e["s"] > seq]:
+        for event in [e for e in session.events if e["s"] > seq]:
             await self._send(event, ws)
-        await self.dispatch("RESUMED", {"_trace": ["fake-discord"]})
-        self._session_ready = True
+        await self.dispatch("RESUMED", {"_trace": ["fake-discord"]}, shard_id=session.shard_id)
+        session.ready = True
 
     async def _request_members(self, data: JSON) -> None:
         guild_id = int(data.get("guild_id") or 0)
@@ -1121,30 +1197,38 @@ class FakeDiscord:
             chunk["nonce"] = data["nonce"]
         await self.dispatch("GUILD_MEMBERS_CHUNK", chunk)
 
-    async def drop_gateway(self, code: int = 4000) -> None:
-        """Close the gateway socket from the server side; the client reconnects and RESUMEs.
+    def _sessions_of(self, shard_id: int | None) -> list[_Session]:
+        if shard_id is None:
+            return list(self.sessions.values())
+        return [self.sessions[shard_id]] if shard_id in self.sessions else []
+
+    async def drop_gateway(self, code: int = 4000, *, shard_id: int | None = None) -> None:
+        """Close the gateway socket (of every shard, or `shard_id`'s) from the server side; the client
+        reconnects and RESUMEs.
 
         Codes 4007 (invalid seq) and 4009 (session timed out) also end the session, so the RESUME is
         refused with op 9 and the client IDENTIFYs afresh.
         """
-        if code in (4007, 4009):
-            self._session_valid = False
-        ws = self._ws
-        self._session_ready = False
-        if ws is not None:
-            await ws.close(code=code, message=b"fake-discord dropped the connection")
+        for session in self._sessions_of(shard_id):
+            if code in (4007, 4009):
+                session.valid = False
+            session.ready = False
+            if session.ws is not None:
+                await session.ws.close(code=code, message=b"fake-discord dropped the connection")
 
-    async def invalidate_session(self, resumable: bool = False) -> None:
+    async def invalidate_session(self, resumable: bool = False, *, shard_id: int | None = None) -> None:
         """Send op 9 INVALID_SESSION; with ``resumable=False`` the client must IDENTIFY again."""
-        if not resumable:
-            self._session_valid = False
-        self._session_ready = False
-        await self._send({"op": 9, "s": None, "t": None, "d": resumable})
+        for session in self._sessions_of(shard_id):
+            if not resumable:
+                session.valid = False
+            session.ready = False
+            await self._send({"op": 9, "s": None, "t": None, "d": resumable}, session.ws)
 
-    async def request_reconnect(self) -> None:
+    async def request_reconnect(self, *, shard_id: int | None = None) -> None:
         """Send op 7 RECONNECT: the client reconnects and RESUMEs."""
-        self._session_ready = False
-        await self._send({"op": 7, "s": None, "t": None, "d": None})
+        for session in self._sessions_of(shard_id):
+            session.ready = False
+            await self._send({"op": 7, "s": None, "t": None, "d": None}, session.ws)
 
     async def bot_joins_guild(self, guild_id: int) -> None:
         """The bot is added to a (known) guild: GUILD_CREATE."""
@@ -1270,7 +1354,8 @@ class FakeDiscord:
         result = InteractionResult(self, payload, message_id)
         self.interactions[result.token] = result
         timeout = self.interaction_timeout if timeout is None else timeout
-        await self.wait_until_ready(timeout)
+        guild_id = payload.get("guild_id")
+        await self.wait_until_ready(timeout, guild_id=None if guild_id is None else int(guild_id))
         result.dispatched_at = time.monotonic()
         await self.dispatch("INTERACTION_CREATE", payload)
         if wait:
@@ -2195,8 +2280,13 @@ class FakeDiscord:
         return _json_response(
             {
                 "url": self.gateway_url,
-                "shards": 1,
-                "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1},
+                "shards": self.recommended_shards,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 999,
+                    "reset_after": 14400000,
+                    "max_concurrency": self.max_concurrency,
+                },
             }
         )
 
