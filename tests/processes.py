@@ -16,7 +16,11 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
+
+from bot.core.schedule import due_week, parse_zone, window_for
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SEED_PATH = REPO_ROOT / "data" / "glossary.yaml"
@@ -34,11 +38,44 @@ SETTINGS_VARIABLES = frozenset(
         "PULSE_EDITORS_CHANNEL_ID",
         "PULSE_GRACE_HOURS",
         "PULSE_REQUESTS_PER_SECOND",
+        "SERVER_TERMS_LIMIT",
+        "SHARD_COUNT",
+        "SHARD_IDS",
+        "DATABASE_URL",
     }
 )
+GRACE_HOURS = 144
+"""The longest grace the settings allow (6 days): with a suitable hour and zone, some Friday's window
+always holds the real "now", so the post is due the moment the bot starts, whatever the day."""
+ZONES = ("UTC", "Asia/Tokyo")
+"""UTC windows leave an hour on Thursday uncovered; Tokyo's Friday has begun by then."""
 PROCESS_TIMEOUT = 120.0
 """A bound for a child that should have finished long before; it only turns a hang into a failure."""
 POLL_SECONDS = 0.01
+
+
+@dataclass(frozen=True)
+class Slot:
+    zone: str
+    hour: int
+    week: str
+    start: datetime
+
+
+def due_slot(now: datetime) -> Slot:
+    """A subscription hour and zone whose post is due now, with the most time left in its window."""
+    grace = timedelta(hours=GRACE_HOURS)
+    candidates = []
+    for zone_name in ZONES:
+        zone = parse_zone(zone_name)
+        for hour in range(24):
+            week = due_week(now, hour, zone, grace, None)
+            if week is not None:
+                start, end = window_for(week, hour, zone, grace)
+                candidates.append((end, Slot(zone_name, hour, week, start)))
+    end, slot = max(candidates, key=lambda candidate: candidate[0])
+    assert end - now > timedelta(hours=1)
+    return slot
 
 
 def process_env(database: Path, **settings: object) -> dict[str, str]:

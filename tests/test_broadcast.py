@@ -13,6 +13,7 @@ from bot.core.render import Reply
 from bot.core.schedule import next_slot, parse_zone
 from bot.store.db import Database
 from bot.store.pulse import PulseStore
+from bot.store.shards import ShardStore
 
 WEEK = "2026-W48"
 FRIDAY_9_UTC = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -68,11 +69,13 @@ def store(database: Database) -> PulseStore:
     return PulseStore(database)
 
 
-async def subscribe(store: PulseStore, channel_id: int, now: datetime, hour: int = 9, tz: str = "UTC") -> None:
+async def subscribe(
+    store: PulseStore, channel_id: int, now: datetime, hour: int = 9, tz: str = "UTC", *, guild_id: int = 1
+) -> None:
     week, due = next_slot(now, hour, parse_zone(tz), None, None)
     await store.subscribe(
         channel_id=channel_id,
-        guild_id=1,
+        guild_id=guild_id,
         role_id=None,
         hour=hour,
         timezone=tz,
@@ -214,3 +217,35 @@ async def test_unsubscribe_and_resubscribe_in_the_same_week_does_not_post_twice(
     report = await engine(store, service, clock).run_due()
     assert report.sent == 0 and report.already_sent == 1
     assert len(service.messages[10]) == 1
+
+
+async def test_two_processes_deliver_their_own_shards_and_take_over_a_dead_ones(store: PulseStore) -> None:
+    leases, lease = ShardStore(store.database), timedelta(seconds=20)
+    await store.save_points(POINTS)
+    clock = Clock(FRIDAY_9_UTC - timedelta(hours=1))
+    guilds = {channel_id: channel_id << 22 for channel_id in range(1, 61)}  # odd channels on shard 1 of 2
+    for channel_id, guild_id in guilds.items():
+        await subscribe(store, channel_id, clock.now, guild_id=guild_id)
+    clock.now = FRIDAY_9_UTC
+    service = FakeChannelService()
+    processes = {}
+    for shard in (0, 1):
+        held = await leases.renew(f"{shard}/2", 2, (shard,), clock.now, lease)
+        processes[shard] = Broadcaster(
+            store, service, grace=None, requests_per_second=10_000, clock=clock, holder=f"{shard}/2", shards=held
+        )
+    service.crash_after_posting = 7  # shard 1's process dies after its 7th post, other sends in flight
+    with pytest.raises(Crash):
+        await processes[1].run_due()
+    service.crash_after_posting = None
+    assert {channel_id % 2 for channel_id in service.messages} == {1}
+    assert (await processes[0].run_due()).sent == 30  # its own shard only: the other is not its to deliver
+    assert all(channel_id % 2 == 0 or len(service.messages.get(channel_id, [])) <= 1 for channel_id in guilds)
+
+    clock.now += lease  # shard 1's lease ran out: shard 0's process takes it over at its next renewal
+    processes[0].shards = await leases.renew("0/2", 2, (0,), clock.now, lease)
+    assert processes[0].shards.ids == {0, 1}
+    await processes[0].run_due()
+    assert sorted(service.messages) == sorted(guilds)
+    assert all(len(posts) == 1 for posts in service.messages.values())
+    assert await store.sent_count(WEEK) == 60

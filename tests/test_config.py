@@ -41,6 +41,9 @@ def test_environment_wins_over_the_env_file(monkeypatch: pytest.MonkeyPatch, tmp
         ("PULSE_SOURCE_URL", "docs.google.com/spreadsheets"),
         ("PULSE_SOURCE_POLL_MINUTES", "0"),
         ("PULSE_EDITORS_CHANNEL_ID", "general"),
+        ("SHARD_COUNT", "0"),
+        ("SHARD_IDS", "0-1"),  # without SHARD_COUNT
+        ("SHARD_IDS", "1-0"),
     ],
 )
 def test_a_bad_value_names_the_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str, value: str) -> None:
@@ -150,3 +153,16 @@ def test_a_database_url_of_another_kind_is_refused(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("DATABASE_URL", value)
     with pytest.raises(SettingsError, match="DATABASE_URL: must be sqlite:///"):
         load_settings()
+
+
+def test_shard_ids_must_exist_within_the_shard_count(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SHARD_COUNT", "2")
+    monkeypatch.setenv("SHARD_IDS", "1-2")
+    with pytest.raises(SettingsError, match=r"SHARD_IDS: shard 2 does not exist with SHARD_COUNT=2"):
+        load_settings()
+    monkeypatch.setenv("SHARD_IDS", "0,1")
+    settings = load_settings()
+    assert settings.shard_count == 2 and settings.shard_ids == (0, 1)
+    monkeypatch.setenv("SHARD_IDS", "")
+    assert load_settings().shard_ids is None

@@ -21,14 +21,13 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.core.entry import Entry
 from bot.core.pulse import DataPoint, footer_text
-from bot.core.schedule import due_week, parse_zone, window_for
 from bot.importers import read_glossary, write_own_format
 from bot.store.db import Database
 from bot.store.glossary import GlossaryStore
@@ -39,9 +38,12 @@ from tests.e2e.bot_process import API_VARIABLE, GATEWAY_VARIABLE
 from tests.e2e.fake_discord import FakeDiscord
 from tests.e2e.rig import EDITOR_ID, GUILD_ID, MANAGER_ID, populate_world
 from tests.processes import (
+    GRACE_HOURS,
     SEED_PATH,
     BotProcess,
+    Slot,
     database_problems,
+    due_slot,
     kill,
     process_env,
     run_cli,
@@ -279,41 +281,12 @@ def test_editor_changes_killed_at_random_points_leave_the_term_whole_soak(tmp_pa
 
 # ---- during a broadcast -------------------------------------------------------------------------------
 
-GRACE_HOURS = 144
-"""The longest grace the settings allow (6 days): with a suitable hour and zone, some Friday's window
-always holds the real "now", so the post is due the moment the bot starts, whatever the day."""
-ZONES = ("UTC", "Asia/Tokyo")
-"""UTC windows leave an hour on Thursday uncovered; Tokyo's Friday has begun by then."""
 BROADCAST_KILL_WINDOW = 1.5
 """Seconds after a life's first history lookup, or first post, within which the bot is killed. A
 restarted bot first looks for the posts of every delivery its predecessor left claimed (25 at most,
 paced at 40 a second), then sends: the window spans both."""
 FIRST_CHANNEL_ID = 1_600_000_000_000_000_000
 MESSAGE_PATHS = r"/channels/\d+/messages"
-
-
-@dataclass(frozen=True)
-class Slot:
-    zone: str
-    hour: int
-    week: str
-    start: datetime
-
-
-def due_slot(now: datetime) -> Slot:
-    """A subscription hour and zone whose post is due now, with the most time left in its window."""
-    grace = timedelta(hours=GRACE_HOURS)
-    candidates = []
-    for zone_name in ZONES:
-        zone = parse_zone(zone_name)
-        for hour in range(24):
-            week = due_week(now, hour, zone, grace, None)
-            if week is not None:
-                start, end = window_for(week, hour, zone, grace)
-                candidates.append((end, Slot(zone_name, hour, week, start)))
-    end, slot = max(candidates, key=lambda candidate: candidate[0])
-    assert end - now > timedelta(hours=1)
-    return slot
 
 
 async def subscribe_channels(path: Path, channels: list[int], slot: Slot) -> None:
