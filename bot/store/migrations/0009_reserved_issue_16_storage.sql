@@ -1,2 +1,0 @@
--- Reserved for issue 16's storage half (DATABASE_URL, PostgreSQL); 0010 holds the processes' tables.
--- Migrations run in order and must be numbered 1..n without gaps, so this number holds no statement.
