@@ -319,17 +319,29 @@ class GlossaryBot(commands.AutoShardedBot):
         log.info("synced %d global commands", len(synced))
 
 
+SHARD_RECONNECT_MESSAGE = "Attempting a reconnect for shard ID %s in %.2fs"
+RECONNECT_LOGGERS = ("discord.client", "discord.shard")
+RECONNECT_MESSAGES = ("Attempting a reconnect in %.2fs", SHARD_RECONNECT_MESSAGE)
+"""What discord.py's Client (discord.client) and each shard of an AutoShardedClient (discord.shard) log."""
+
+
 class OneLineReconnects(logging.Filter):
     """discord.py logs each failed reconnect of the gateway with a full traceback; for a network that is
     down (the common case: nothing to debug), one line saying so, as for the login, is enough."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         error = record.exc_info[1] if record.exc_info else None
-        if record.msg == "Attempting a reconnect in %.2fs" and isinstance(error, (*UNREACHABLE, OSError)):
+        if record.msg not in RECONNECT_MESSAGES or not isinstance(error, (*UNREACHABLE, OSError)):
+            return True
+        if record.msg == SHARD_RECONNECT_MESSAGE:  # the AutoShardedBot's shards: (shard id, delay)
+            shard_id, *delay = record.args or (None, 0.0)
+            record.msg = "cannot reach Discord: %s; shard %s will retry in %.1f s"
+            record.args = (unreachable_reason(error), shard_id, *delay)
+        else:
             record.msg = "cannot reach Discord: %s; the bot will retry in %.1f s"
             record.args = (unreachable_reason(error), *(record.args or ()))
-            record.exc_info = None
-            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        record.exc_info = None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
         return True
 
 
@@ -358,7 +370,8 @@ async def run_until_stopped(bot: GlossaryBot, token: str) -> None:
     for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, on_signal, signum)
     reconnects = OneLineReconnects()
-    logging.getLogger("discord.client").addFilter(reconnects)
+    for logger in RECONNECT_LOGGERS:
+        logging.getLogger(logger).addFilter(reconnects)
     try:
         async with bot:
             running = asyncio.create_task(bot.start_when_reachable(token), name="glossary-bot")
@@ -380,6 +393,7 @@ async def run_until_stopped(bot: GlossaryBot, token: str) -> None:
             elif not running.cancelled() and running.exception() is not None:
                 log.warning("the connection ended with an error while stopping", exc_info=running.exception())
     finally:
-        logging.getLogger("discord.client").removeFilter(reconnects)
+        for logger in RECONNECT_LOGGERS:
+            logging.getLogger(logger).removeFilter(reconnects)
         for signum in STOP_SIGNALS:
             loop.remove_signal_handler(signum)

@@ -64,9 +64,12 @@ class Bots:
         return env
 
     async def start(self) -> None:
+        # One after the other: the first creates and migrates the database, which the second would wait
+        # for (on a loaded machine, longer than a start waits for SQLite's lock).
         for shard in range(SHARD_COUNT):
             log = self.tmp_path / f"bot-{shard}.log"
-            self.processes[shard] = await BotProcess.start(self.env(shard), self.tmp_path, log)
+            self.processes[shard] = process = await BotProcess.start(self.env(shard), self.tmp_path, log)
+            await process.wait_until(lambda shard=shard: shard in self.fake.sessions, f"shard {shard}'s IDENTIFY")
         await self.fake.wait_for_shards(*range(SHARD_COUNT), timeout=60)
 
     async def stop(self) -> None:
