@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,7 @@ from bot.store.history import CurationStore
 from bot.store.pulse import PulseStore
 from bot.store.search import SearchStore
 from bot.store.servers import ServerStore
+from bot.store.shards import ShardStore
 from tests.postgres import BACKENDS, open_empty
 
 NOW = datetime(2026, 11, 27, 9, tzinfo=UTC)
@@ -53,7 +54,10 @@ async def fill(database: Database) -> None:
         next_week="2026-W48",
         next_due_at=NOW,
     )
-    await pulse.claim(4001, "2026-W48", "nonce")
+    await pulse.claim(4001, "2026-W48", "nonce", "0/2", NOW)
+    shards = ShardStore(database)
+    await shards.renew("0/2", 2, (0,), NOW, timedelta(seconds=20))
+    await shards.claim_identify_slot(0, NOW, timedelta(seconds=5))
     await pulse.note_source_failure("https://example.org/sheet.csv", "Example: timed out", NOW)
     await pulse.claim_reminder("2026-W48", 4002, NOW)
     await database.set_meta("seed_digest", "example digest")
