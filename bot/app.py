@@ -39,6 +39,9 @@ COMMAND_DIGEST_KEY = "command_digest"
 EXTERNAL_CHANGE_POLL_SECONDS = 1
 """How often the bot notices glossary changes made by another process (the CLI's import, another bot
 process on the same file): asking SQLite costs microseconds, and a change shows within 2 s."""
+CHANGE_SETTLE_SECONDS = 0.05
+"""After a change is announced, how long the bot waits for the rest of a burst (an import's statements)."""
+CHANGE_RETRY_SECONDS = 0.5
 WRITE_WAIT_MS = 2_000
 """How long the bot's writes wait for another process's lock. Discord wants an interaction answered
 within 3 s: waiting longer would turn a clear "busy, try again" into "the application did not respond"."""
@@ -96,6 +99,9 @@ class GlossaryBot(commands.AutoShardedBot):
         self.clock = clock
         """Every decision about "now" asks this, so tests can move time."""
         self._data_version: object = None
+        self._changes = asyncio.Event()
+        """Set when the database announces a change made elsewhere (PostgreSQL's LISTEN/NOTIFY)."""
+        self._follow_task: asyncio.Task[None] | None = None
         self._set_up = False
 
     async def prepare(self) -> None:
@@ -140,7 +146,10 @@ class GlossaryBot(commands.AutoShardedBot):
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await self.sync_commands()
-        self._watch_external_changes.start()
+        if await self.database.watch_changes(self._changes.set):
+            self._follow_task = asyncio.create_task(self._follow_changes(), name="follow-glossary-changes")
+        else:
+            self._watch_external_changes.start()
 
     async def on_ready(self) -> None:
         # The guilds' channels, roles and members came with READY and the GUILD_CREATEs, after the index
@@ -150,6 +159,8 @@ class GlossaryBot(commands.AutoShardedBot):
 
     async def close(self) -> None:
         self._watch_external_changes.cancel()
+        if self._follow_task is not None:
+            self._follow_task.cancel()
         # discord.py's close() leaves its "ready after the guilds arrived" task running; stopped in that
         # moment (a SIGTERM right after connecting), it would dispatch `ready` on a closed client: a traceback.
         ready_task: asyncio.Task[None] | None = getattr(self._connection, "_ready_task", None)
@@ -279,6 +290,20 @@ class GlossaryBot(commands.AutoShardedBot):
                 role_id = await self.service.editor_role(guild_id)
                 server_editor = role_id is not None and interaction.user.get_role(role_id) is not None
         return Actor(interaction.user.id, guild_id, await self.is_editor(interaction.user), server_editor)
+
+    async def _follow_changes(self) -> None:
+        """Reload the index after each change the database announces (a burst of them: once)."""
+        while True:
+            await self._changes.wait()
+            await asyncio.sleep(CHANGE_SETTLE_SECONDS)
+            self._changes.clear()
+            try:
+                log.info("glossary changed in the database: reloading the index")
+                await self.reload_index()
+            except Exception:
+                log.exception("reloading the index after a change failed; trying again")
+                self._changes.set()
+                await asyncio.sleep(CHANGE_RETRY_SECONDS)
 
     @tasks.loop(seconds=EXTERNAL_CHANGE_POLL_SECONDS)
     async def _watch_external_changes(self) -> None:

@@ -17,7 +17,7 @@ import re
 import sqlite3
 import sys
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from importlib import resources
 from pathlib import Path
@@ -165,6 +165,11 @@ class Database(ABC):
     async def data_version(self) -> int:
         """Changes whenever another connection commits (never for this one's own writes); 0 where the
         database cannot tell."""
+
+    async def watch_changes(self, on_change: Callable[[], None]) -> bool:
+        """Have `on_change` called soon after another process (or the CLI) commits a change to the glossary's
+        names; False where the database cannot (then ask `data_version` now and then)."""
+        return False
 
     @abstractmethod
     async def table_names(self) -> list[str]:

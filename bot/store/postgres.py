@@ -11,8 +11,9 @@ would on SQLite. Waiting for it takes `busy_timeout_ms` at most (lock_timeout), 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from typing import Any, ClassVar
@@ -38,6 +39,10 @@ POOL_SIZE = 4
 """Connections per process: reads run side by side; writes take one at a time."""
 CONNECT_TIMEOUT_S = 10
 WRITE_LOCK_KEY = 0x676C6F73
+CHANGES_CHANNEL = "glossary_changes"
+"""Where migration 0010's triggers announce a committed change to the glossary's names."""
+RELISTEN_FIRST_S = 0.2
+RELISTEN_MAX_S = 5.0
 """The advisory lock every write transaction holds (any fixed number; this one spells "glos")."""
 _UNAVAILABLE: tuple[tuple[type[BaseException], str], ...] = (
     (asyncpg.LockNotAvailableError, "the database is busy: another program is writing to it"),
@@ -143,9 +148,55 @@ class PostgresDatabase(Database):
         self.url = url
         self.busy_timeout_ms = busy_timeout_ms
         self._write_lock = asyncio.Lock()
+        self._listener: Any = None
+        """The connection LISTENing on CHANGES_CHANNEL (see `watch_changes`); kept out of the pool."""
+        self._on_change: Callable[[], None] | None = None
+        self._relisten_task: asyncio.Task[None] | None = None
+        self._closing = False
 
     def describe(self) -> str:
         return f"PostgreSQL at {redact(self.url)}"
+
+    async def watch_changes(self, on_change: Callable[[], None]) -> bool:
+        """LISTEN on CHANGES_CHANNEL (the triggers of migration 0010 NOTIFY it when a change commits). A lost
+        connection is made again at once, and then `on_change` is called anyway: a change may have
+        committed while nobody listened, and a stale index must not go unnoticed."""
+        self._on_change = on_change
+        await self._listen()
+        return True
+
+    async def _listen(self) -> None:
+        connection = await asyncpg.connect(self.url, timeout=CONNECT_TIMEOUT_S)
+        await connection.add_listener(CHANGES_CHANNEL, self._notified)
+        connection.add_termination_listener(self._listener_lost)
+        self._listener = connection
+
+    def _notified(self, *_: object) -> None:
+        if self._on_change is not None:
+            self._on_change()
+
+    def _listener_lost(self, *_: object) -> None:
+        if self._closing:
+            return
+        log.warning("lost the connection that hears other processes' glossary changes: connecting again")
+        # Most likely the server restarted, or dropped every connection: the pool's are gone too, and each
+        # would fail one query before the pool noticed. New ones for every next query instead.
+        self.pool.expire_connections()
+        self._relisten_task = asyncio.get_running_loop().create_task(self._relisten(), name="relisten")
+
+    async def _relisten(self) -> None:
+        delay = RELISTEN_FIRST_S
+        while not self._closing:
+            try:
+                await self._listen()
+            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                log.warning("cannot listen for glossary changes yet (%s): trying again in %.1f s", error, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RELISTEN_MAX_S)
+                continue
+            log.info("listening for glossary changes again: reloading what may have changed meanwhile")
+            self._notified()
+            return
 
     @classmethod
     async def open_url(cls, url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> PostgresDatabase:
@@ -172,6 +223,12 @@ class PostgresDatabase(Database):
         return database
 
     async def close(self) -> None:
+        self._closing = True
+        if self._relisten_task is not None:
+            self._relisten_task.cancel()
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                await self._listener.close(timeout=CONNECT_TIMEOUT_S)
         await self.pool.close()
 
     @asynccontextmanager

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bot.core.pulse import DataPoint, footer_text
@@ -23,6 +24,7 @@ from bot.store.db import Database
 from bot.store.pulse import PulseStore
 from tests.e2e.bot_process import API_VARIABLE, GATEWAY_VARIABLE, LEASE_VARIABLE
 from tests.e2e.fake_discord import FakeDiscord
+from tests.postgres import BACKENDS, ScratchServer, need_postgres, server_url
 from tests.processes import GRACE_HOURS, BotProcess, Slot, due_slot, process_env, run_cli
 
 SHARD_COUNT = 2
@@ -35,6 +37,7 @@ LEASE_SECONDS = 3.0
 PROPAGATION_LIMIT_SECONDS = 2.0
 """The issue's bound for a change made elsewhere to reach every process's index."""
 NEW_TERM = "Example Propagation Term"
+LATER_TERM = "Example Later Term"
 MESSAGE_PATHS = r"/channels/\d+/messages"
 
 
@@ -43,6 +46,8 @@ class Bots:
     fake: FakeDiscord
     tmp_path: Path
     database: Path
+    url: str | None
+    """The PostgreSQL database's URL (DATABASE_URL), None on SQLite."""
     guilds: dict[int, list[int]] = field(default_factory=dict)
     """Guild ids by shard."""
     channels: dict[int, list[int]] = field(default_factory=dict)
@@ -61,7 +66,26 @@ class Bots:
         )
         env.update({API_VARIABLE: self.fake.base_url, GATEWAY_VARIABLE: self.fake.gateway_url})
         env[LEASE_VARIABLE] = str(LEASE_SECONDS)
+        if self.url is not None:
+            env["DATABASE_URL"] = self.url
         return env
+
+    @property
+    def target(self) -> Path | str:
+        return self.url or self.database
+
+    async def drop_database_connections(self) -> int:
+        """What a PostgreSQL restart does to the bots: every connection to the database ends at once."""
+        assert self.url is not None
+        connection = await asyncpg.connect(server_url(), timeout=10)
+        try:
+            ended = await connection.fetch(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+                self.url.rsplit("/", 1)[1],
+            )
+        finally:
+            await connection.close()
+        return len(ended)
 
     async def start(self) -> None:
         # One after the other: the first creates and migrates the database, which the second would wait
@@ -107,14 +131,19 @@ def guilds_by_shard() -> dict[int, list[int]]:
     return guilds
 
 
-@pytest.fixture
-async def bots(tmp_path: Path) -> AsyncIterator[Bots]:
+@pytest.fixture(params=BACKENDS)
+async def bots(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Bots]:
     # nonce_window=0: Discord's own dedupe is off, so only the bot's claims and history lookups keep a
     # post single. max_concurrency=16: both shards may IDENTIFY at once (one bucket each).
     fake = FakeDiscord(nonce_window=0)
     fake.max_concurrency = 16
     fake.add_user(MEMBER_ID, "mia")
-    bots = Bots(fake, tmp_path, tmp_path / "bot.db", guilds=guilds_by_shard())
+    url = None
+    if request.param == "postgresql":
+        server: ScratchServer = request.getfixturevalue("postgres_server")
+        need_postgres(server)
+        url = server.create()
+    bots = Bots(fake, tmp_path, tmp_path / "bot.db", url, guilds=guilds_by_shard())
     for shard, guild_ids in bots.guilds.items():
         bots.channels[shard] = []
         for guild_id in guild_ids:
@@ -136,7 +165,7 @@ async def bots(tmp_path: Path) -> AsyncIterator[Bots]:
 
 
 async def subscribe_every_channel(bots: Bots, slot: Slot) -> None:
-    database = await Database.open(bots.database)
+    database = await Database.open(bots.target)
     try:
         store = PulseStore(database)
         await store.save_points(
@@ -169,14 +198,26 @@ async def test_each_process_answers_its_own_shards_servers_and_sees_changes_made
 
     glossary = bots.tmp_path / "new.yaml"
     glossary.write_text(f"- term: {NEW_TERM}\n  definition: A fictional entry for the propagation test.\n")
+    await import_and_see_it_everywhere(bots, glossary, NEW_TERM)
+    if bots.url is not None:
+        # As a PostgreSQL restart would: the bots lose every connection, and find their way back. Nothing
+        # committed is lost, and a change made afterwards reaches them as quickly.
+        assert await bots.drop_database_connections() >= SHARD_COUNT
+        for shard in range(SHARD_COUNT):
+            assert await bots.define(shard, NEW_TERM) == NEW_TERM
+        glossary.write_text(f"- term: {LATER_TERM}\n  definition: Another fictional entry, after the restart.\n")
+        await import_and_see_it_everywhere(bots, glossary, LATER_TERM)
+    await bots.stop()
+
+
+async def import_and_see_it_everywhere(bots: Bots, glossary: Path, term: str) -> None:
     imported = await asyncio.to_thread(run_cli, "import", glossary, env=bots.env(0), cwd=bots.tmp_path)
     assert imported.returncode == 0, imported.stderr
     committed = time.monotonic()
     for shard in range(SHARD_COUNT):
-        while await bots.define(shard, NEW_TERM) != NEW_TERM:
-            assert time.monotonic() - committed < PROPAGATION_LIMIT_SECONDS, f"shard {shard} never saw the import"
+        while await bots.define(shard, term) != term:
+            assert time.monotonic() - committed < PROPAGATION_LIMIT_SECONDS, f"shard {shard} never saw {term}"
             await asyncio.sleep(0.05)
-    await bots.stop()
 
 
 async def test_a_broadcast_survives_a_process_killed_mid_way_with_exactly_one_post_per_channel(bots: Bots) -> None:

@@ -14,3 +14,20 @@ CREATE TABLE identify_slots (
     bucket  INTEGER PRIMARY KEY,
     last_at TEXT    NOT NULL
 );
+
+-- A change to the names the matching indexes hold (terms' names, their server, aliases) is announced on
+-- the `glossary_changes` channel when its transaction commits, whichever process or CLI made it: every
+-- bot process LISTENs and reloads its index (bot/store/postgres.py). Once per statement, not per row, and
+-- not for the lookup counts, which the processes write every second.
+CREATE FUNCTION glossary_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('glossary_changes', '');
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER terms_changed AFTER INSERT OR DELETE OR TRUNCATE ON terms
+    FOR EACH STATEMENT EXECUTE FUNCTION glossary_changed();
+CREATE TRIGGER terms_renamed AFTER UPDATE OF name, guild_id ON terms
+    FOR EACH STATEMENT EXECUTE FUNCTION glossary_changed();
+CREATE TRIGGER term_names_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON term_names
+    FOR EACH STATEMENT EXECUTE FUNCTION glossary_changed();
