@@ -41,6 +41,13 @@ CONNECT_TIMEOUT_S = 10
 WRITE_LOCK_KEY = 0x676C6F73
 CHANGES_CHANNEL = "glossary_changes"
 """Where migration 0010's triggers announce a committed change to the glossary's names."""
+CONNECTION_LOST = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.AdminShutdownError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+)
+"""How a query on a connection the server ended fails (asyncpg's InternalClientError: mid-protocol)."""
 RELISTEN_FIRST_S = 0.2
 RELISTEN_MAX_S = 5.0
 """The advisory lock every write transaction holds (any fixed number; this one spells "glos")."""
@@ -250,7 +257,14 @@ class PostgresDatabase(Database):
             self._write_lock.release()
 
     async def fetch_all(self, sql: str, parameters: Sequence[object] = ()) -> list[Row]:
-        return list(await self.pool.fetch(to_postgres(sql), *parameters))
+        try:
+            return list(await self.pool.fetch(to_postgres(sql), *parameters))
+        except CONNECTION_LOST:
+            # A pooled connection the server ended (a restart) fails once before the pool notices; a read
+            # can safely go again, on new connections.
+            log.warning("a connection to the database was lost: reading again on a new one")
+            self.pool.expire_connections()
+            return list(await self.pool.fetch(to_postgres(sql), *parameters))
 
     async def fetch_chunks(self, sql: str, size: int) -> AsyncIterator[list[tuple[Any, ...]]]:
         # Records unpack and index like tuples; making tuples of them would only cost time.
