@@ -7,12 +7,12 @@ import logging
 import time
 from pathlib import Path
 
-from bench import autocomplete, define, e2e, imports, quality, servers, start
+from bench import autocomplete, define, e2e, imports, propagation, quality, servers, start
 from bench.config import FULL, QUICK
 from bench.report import Report
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
-AREAS = ("autocomplete", "define", "quality", "start", "import", "servers", "e2e")
+AREAS = ("autocomplete", "define", "quality", "start", "import", "servers", "e2e", "processes")
 
 
 def main() -> None:
@@ -39,6 +39,8 @@ def main() -> None:
         servers.run(mode, report)
     if "e2e" in areas:
         e2e.run(mode, report)
+    if "processes" in areas:
+        propagation.run(report)
     report.notes.append(f"The whole run took {time.perf_counter() - began:.0f} s.")
     print()
     print(report.table())
