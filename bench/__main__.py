@@ -7,7 +7,7 @@ import logging
 import time
 from pathlib import Path
 
-from bench import autocomplete, define, e2e, imports, propagation, quality, servers, start
+from bench import autocomplete, define, e2e, imports, propagation, quality, servers, shards, start
 from bench.config import FULL, QUICK
 from bench.report import Report
 
@@ -41,6 +41,7 @@ def main() -> None:
         e2e.run(mode, report)
     if "processes" in areas:
         propagation.run(report)
+        shards.run(mode, report)
     report.notes.append(f"The whole run took {time.perf_counter() - began:.0f} s.")
     print()
     print(report.table())
