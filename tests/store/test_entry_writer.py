@@ -18,7 +18,7 @@ from bot.core.render import TermView
 from bot.importers import read_glossary
 from bot.store.db import Database
 from bot.store.glossary import ApplyReport, GlossaryStore
-from tests.postgres import check_consistency, write
+from tests.postgres import INTEGRITY_ERRORS, check_consistency, write
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "lossless"
 START = FIXTURES / "start.yaml"
@@ -213,3 +213,32 @@ async def test_the_real_datasets_lose_no_term_and_no_alias(glossary: GlossarySto
     again = await glossary.apply_entries(parsed[-1].entries, mode="import")
     assert again.changed == 0 and again.moved == []
     await fts_is_consistent(glossary.database)
+
+
+def test_the_summary_counts_warnings_in_words() -> None:
+    one = ApplyReport(inserted=["Widgetron"], warnings=["'Widgetron': alias 'wt' dropped"])
+    assert one.summary().endswith(", 1 warning")
+    assert ApplyReport(warnings=["a", "b"]).summary().endswith(", 2 warnings")
+    assert ApplyReport().summary().endswith(", 0 warnings")
+
+
+async def test_an_import_leaves_the_scope_guards_standing(started: GlossaryStore) -> None:
+    """The writer lifts the scope triggers for its own transaction only (on SQLite): after an import and after a
+    dry run, a name or relation out of scope is still refused by the database."""
+    guild = 7001
+    server_entries = [Entry("Quokka", "Example server entry.", aliases=("QK",))]
+    await started.apply_entries(server_entries, mode="import", guild_id=guild, dry_run=True)
+    await started.apply_entries(server_entries, mode="import", guild_id=guild)
+    quokka = int(str(await started.database.fetch_value("SELECT id FROM terms WHERE name = 'Quokka'")))
+    shared = int(str(await started.database.fetch_value("SELECT min(id) FROM terms WHERE guild_id IS NULL")))
+    with pytest.raises(INTEGRITY_ERRORS, match="scope"):
+        async with started.database.transaction() as transaction:
+            await transaction.execute(
+                "INSERT INTO term_names (scope_id, key, term_id, text, is_alias) VALUES (0, 'qkk', ?, 'QKK', 1)",
+                (quokka,),
+            )
+    with pytest.raises(INTEGRITY_ERRORS, match="relate"):
+        async with started.database.transaction() as transaction:
+            await transaction.execute(
+                "INSERT INTO relations (term_id, related_id, position) VALUES (?, ?, 9)", (shared, quokka)
+            )
