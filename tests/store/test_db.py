@@ -2,7 +2,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.store import sqlite
 from bot.store.db import Database, available_migrations, redact, split_statements
+from bot.store.sqlite import ROWS_PER_INSERT
 
 
 async def test_fresh_database_is_migrated_to_the_latest_version(database: Database) -> None:
@@ -50,3 +52,29 @@ def test_a_url_in_a_log_line_hides_its_password() -> None:
 
 async def test_describe_names_the_backend_without_a_password(database: Database) -> None:
     assert database.describe().startswith("SQLite at " if database.dialect == "sqlite" else "PostgreSQL at ")
+
+
+@pytest.mark.parametrize("count", [0, 3, ROWS_PER_INSERT, 2 * ROWS_PER_INSERT + 7])
+async def test_insert_rows_stores_every_row_however_many(database: Database, count: int) -> None:
+    rows = [(f"key {number:05}", f"value {number}") for number in range(count)]
+    async with database.transaction() as transaction:
+        await transaction.insert_rows("meta", ("key", "value"), rows)
+    assert [tuple(row) for row in await database.fetch_all("SELECT key, value FROM meta ORDER BY key")] == rows
+
+
+async def test_insert_rows_keeps_each_statement_within_sqlites_parameter_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite, "_MAX_PARAMETERS", 5)  # as if SQLite took 5: two rows of two columns a statement
+    database = await Database.open(tmp_path / "x.db")
+    assert isinstance(database, sqlite.SQLiteDatabase)
+    statements: list[str] = []
+    await database.connection.set_trace_callback(statements.append)
+    try:
+        async with database.transaction() as transaction:
+            await transaction.insert_rows("meta", ("key", "value"), [(f"k{number}", "v") for number in range(5)])
+        assert await database.fetch_value("SELECT count(*) FROM meta") == 5
+    finally:
+        await database.close()
+    inserts = [statement for statement in statements if statement.startswith("INSERT INTO meta")]
+    assert [statement.count("'v'") for statement in inserts] == [2, 2, 1]
