@@ -33,6 +33,8 @@ from bot.core.keys import SortedKeys
 from bot.core.normalize import MAX_QUERY_CHARS, further_keys, lookup_key, singular, tokens, typed_key, typed_words
 from bot.core.typos import TypoTuning, near_prefixes, typo_distance
 
+IndexRow = tuple[int, str, tuple[str, ...], int]
+"""(term id, name, aliases, lookups): what an index is built from, one per term."""
 MAX_CHOICES = 25
 """Discord shows at most 25 autocomplete choices."""
 MAX_CHOICE_CHARS = 100
@@ -301,6 +303,13 @@ class GlossaryIndex:
 
     def name_of(self, term_id: int) -> str | None:
         return self._display.get(term_id)
+
+    def aliases_of(self, term_id: int) -> tuple[str, ...]:
+        """The term's aliases as the index holds them: an alias whose key another term held first is not one."""
+        return tuple(self._alias_text[key] for key in self._keys_of.get(term_id, ()) if key in self._alias_text)
+
+    def term_ids(self) -> list[int]:
+        return list(self._display)
 
     def term_for(self, text: str) -> int | None:
         """The term whose name or alias is exactly `text` (normalised), if any."""

@@ -14,9 +14,8 @@ import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 
-from bot.core.index import GlossaryIndex
+from bot.core.index import GlossaryIndex, IndexRow
 from bot.core.scoped import ScopedIndex
-from bot.store.servers import IndexRow
 
 DEFAULT_CAPACITY = 1000
 """Servers whose index stays in memory: ~55 kB each at 100 entries, so ~55 MB when all are full."""

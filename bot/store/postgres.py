@@ -186,12 +186,12 @@ class PostgresDatabase(Database):
         if self._closing:
             return
         log.warning("lost the connection that hears other processes' glossary changes: connecting again")
-        # Most likely the server restarted, or dropped every connection: the pool's are gone too, and each
-        # would fail one query before the pool noticed. New ones for every next query instead.
-        self.pool.expire_connections()
         self._relisten_task = asyncio.get_running_loop().create_task(self._relisten(), name="relisten")
 
     async def _relisten(self) -> None:
+        # Most likely the server restarted, or dropped every connection: the pool's are gone too, and each
+        # would fail one query before the pool noticed. New ones for every next query instead.
+        await self.pool.expire_connections()
         delay = RELISTEN_FIRST_S
         while not self._closing:
             try:
@@ -263,7 +263,7 @@ class PostgresDatabase(Database):
             # A pooled connection the server ended (a restart) fails once before the pool notices; a read
             # can safely go again, on new connections.
             log.warning("a connection to the database was lost: reading again on a new one")
-            self.pool.expire_connections()
+            await self.pool.expire_connections()
             return list(await self.pool.fetch(to_postgres(sql), *parameters))
 
     async def fetch_chunks(self, sql: str, size: int) -> AsyncIterator[list[tuple[Any, ...]]]:

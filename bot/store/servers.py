@@ -6,11 +6,10 @@ buttons, search and the change history treat them alike; what is only about serv
 
 from __future__ import annotations
 
+from bot.core.index import IndexRow
 from bot.core.scoped import NameHit
 from bot.store.db import Database
 
-IndexRow = tuple[int, str, tuple[str, ...], int]
-"""(term id, name, aliases, lookups): what `GlossaryIndex.build` takes."""
 _PREFIX_SQL = (
     "SELECT n.term_id, n.key, n.text, n.is_alias, t.name FROM term_names n JOIN terms t ON t.id = n.term_id "
     # substr rather than a range of keys: a range's end depends on the database's collation (PostgreSQL's

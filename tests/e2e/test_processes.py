@@ -37,6 +37,7 @@ LEASE_SECONDS = 3.0
 PROPAGATION_LIMIT_SECONDS = 2.0
 """The issue's bound for a change made elsewhere to reach every process's index."""
 NEW_TERM = "Example Propagation Term"
+NEW_ALIAS = "Marsupial Relay"
 LATER_TERM = "Example Later Term"
 MESSAGE_PATHS = r"/channels/\d+/messages"
 
@@ -199,6 +200,11 @@ async def test_each_process_answers_its_own_shards_servers_and_sees_changes_made
     glossary = bots.tmp_path / "new.yaml"
     glossary.write_text(f"- term: {NEW_TERM}\n  definition: A fictional entry for the propagation test.\n")
     await import_and_see_it_everywhere(bots, glossary, NEW_TERM)
+    # A change to a term the processes hold (here an alias added) is made in their indexes in place.
+    glossary.write_text(
+        f"- term: {NEW_TERM}\n  definition: A fictional entry for the propagation test.\n  aliases: [{NEW_ALIAS}]\n"
+    )
+    await import_and_see_it_everywhere(bots, glossary, NEW_TERM, asked=NEW_ALIAS)
     if bots.url is not None:
         # As a PostgreSQL restart would: the bots lose every connection, and find their way back. Nothing
         # committed is lost, and a change made afterwards reaches them as quickly.
@@ -210,12 +216,14 @@ async def test_each_process_answers_its_own_shards_servers_and_sees_changes_made
     await bots.stop()
 
 
-async def import_and_see_it_everywhere(bots: Bots, glossary: Path, term: str) -> None:
+async def import_and_see_it_everywhere(bots: Bots, glossary: Path, term: str, *, asked: str | None = None) -> None:
+    """Import `glossary` through the CLI; every process's /define of `asked` (the term itself unless given)
+    answers `term` within the bound."""
     imported = await asyncio.to_thread(run_cli, "import", glossary, env=bots.env(0), cwd=bots.tmp_path)
     assert imported.returncode == 0, imported.stderr
     committed = time.monotonic()
     for shard in range(SHARD_COUNT):
-        while await bots.define(shard, term) != term:
+        while await bots.define(shard, asked or term) != term:
             assert time.monotonic() - committed < PROPAGATION_LIMIT_SECONDS, f"shard {shard} never saw {term}"
             await asyncio.sleep(0.05)
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.core.index import GlossaryIndex
+from bot.core.index import GlossaryIndex, IndexRow
 from bot.services.indexes import ServerIndexes
-from bot.store.servers import IndexRow
 
 
 class Rows:

@@ -1,9 +1,13 @@
+import asyncio
+import gc
+import warnings
 from pathlib import Path
 
 import pytest
 
 from bot.store import sqlite
 from bot.store.db import Database, available_migrations, redact, split_statements
+from bot.store.postgres import PostgresDatabase
 from bot.store.sqlite import ROWS_PER_INSERT
 
 
@@ -78,3 +82,25 @@ async def test_insert_rows_keeps_each_statement_within_sqlites_parameter_limit(
         await database.close()
     inserts = [statement for statement in statements if statement.startswith("INSERT INTO meta")]
     assert [statement.count("'v'") for statement in inserts] == [2, 2, 1]
+
+
+async def test_reads_go_on_after_the_server_ended_every_connection(database: Database) -> None:
+    """What a PostgreSQL restart does: the pooled connections die, some mid-read, and every read still answers."""
+    if database.dialect != "postgresql":
+        pytest.skip("PostgreSQL's connections only")
+    assert isinstance(database, PostgresDatabase)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        reads = [asyncio.ensure_future(database.fetch_value("SELECT 1 FROM pg_sleep(0.3)")) for _ in range(3)]
+        await asyncio.sleep(0.1)
+        async with database.pool.acquire() as admin:
+            ended = await admin.fetch(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()"
+            )
+        assert len(ended) >= 3
+        assert await asyncio.gather(*reads) == [1, 1, 1]
+        for _ in range(3):
+            assert await database.fetch_value("SELECT 1") == 1
+        gc.collect()  # a coroutine never awaited (a forgotten `await`) says so when it is collected
+    assert [str(warning.message) for warning in caught] == []

@@ -1,0 +1,68 @@
+"""Following a change made elsewhere: the index changed in place ends as a fresh build of the same rows."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core import index_changes
+from bot.core.index import GlossaryIndex, IndexRow
+from bot.core.index_changes import apply_changes, changes_between
+
+BEFORE: list[IndexRow] = [
+    (1, "Quokka Protocol", ("QP",), 5),
+    (2, "Wombat Layer", (), 9),
+    (3, "Numbat Norm", ("NN", "numbat normalisation"), 2),
+    (4, "Bilby Loss", (), 7),
+]
+AFTER: list[IndexRow] = [
+    (1, "Quokka Protocol", ("QP", "quokka handshake"), 5),  # an alias added
+    (2, "Wombat Stack", (), 9),  # renamed
+    (3, "Numbat Norm", ("NN",), 2),  # an alias gone
+    (5, "Echidna Embedding", ("EE",), 4),  # new; Bilby Loss gone
+]
+
+
+def test_an_index_built_from_the_same_rows_has_nothing_to_change() -> None:
+    assert len(changes_between(GlossaryIndex.build(BEFORE), BEFORE)) == 0
+
+
+def test_only_the_terms_that_differ_are_listed() -> None:
+    changes = changes_between(GlossaryIndex.build(BEFORE), AFTER)
+    assert [row[0] for row in changes.upserts] == [1, 2, 3, 5]
+    assert changes.removals == [4]
+
+
+def test_the_index_changed_in_place_answers_as_a_fresh_build() -> None:
+    index, fresh = GlossaryIndex.build(BEFORE), GlossaryIndex.build(AFTER)
+    changes = changes_between(index, AFTER)
+    apply_changes(index, changes.upserts[:2])  # in parts, as the service does between turns
+    apply_changes(index, changes.upserts[2:], changes.removals)
+    assert sorted(index.term_ids()) == sorted(fresh.term_ids()) == [1, 2, 3, 5]
+    for term_id in fresh.term_ids():
+        assert (index.name_of(term_id), index.aliases_of(term_id)) == (
+            fresh.name_of(term_id),
+            fresh.aliases_of(term_id),
+        )
+    for text in ("quokka handshake", "wombat stack", "Echidna Embedding", "EE", "numbat normalisation", "Bilby Loss"):
+        assert index.term_for(text) == fresh.term_for(text), text
+    for typed in ("wom", "echid", "quoka"):
+        assert [choice.term_id for choice in index.complete(typed)] == [
+            choice.term_id for choice in fresh.complete(typed)
+        ]
+    assert len(changes_between(index, AFTER)) == 0
+
+
+def test_a_new_term_brings_its_popularity_and_a_changed_one_keeps_the_one_counted_here() -> None:
+    index = GlossaryIndex.build(BEFORE)
+    for _ in range(3):
+        index.record_lookup(2)  # counted by this process since the build
+    changes = changes_between(index, AFTER)
+    apply_changes(index, changes.upserts, changes.removals)
+    assert index.most_popular() == [2, 1, 5, 3]  # 9 + 3 counted here, 5, 4 from the database, 2
+
+
+def test_many_changes_call_for_a_build(monkeypatch: pytest.MonkeyPatch) -> None:
+    index = GlossaryIndex.build(BEFORE)
+    assert not changes_between(index, AFTER).worth_a_rebuild
+    monkeypatch.setattr(index_changes, "MAX_CHANGES_IN_PLACE", 4)
+    assert changes_between(index, AFTER).worth_a_rebuild  # five changes
