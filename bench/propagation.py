@@ -24,16 +24,20 @@ from bench.timing import summarize
 from bot.app import CHANGE_SETTLE_SECONDS, EXTERNAL_CHANGE_POLL_SECONDS
 from bot.core.entry import Entry
 from bot.core.index import GlossaryIndex
+from bot.core.index_changes import MAX_CHANGES_IN_PLACE
 from bot.services.glossary import GlossaryService
 from bot.store.db import Database, redact
 from bot.store.glossary import GlossaryStore
 
 SIZES = (1_000, 10_000, 100_000)
-SAMPLES = 15
+BIG_IMPORT = MAX_CHANGES_IN_PLACE + 1_000
+CHANGES = {"one entry": (1, 15), f"{BIG_IMPORT:,} entries": (BIG_IMPORT, 5)}
+"""What each sample imports: (entries, samples). One entry is changed in place in the watcher's index; an
+import past MAX_CHANGES_IN_PLACE has it build the index again."""
 TARGET_S = 2.0
 
 
-async def _measure(database_at: Path | str, samples: int) -> list[float]:
+async def _measure(database_at: Path | str, entries: int, samples: int) -> list[float]:
     watcher, writer = await Database.open(database_at), await Database.open(database_at)
     service, writes = GlossaryService(watcher), GlossaryStore(writer)
     changed = asyncio.Event()
@@ -64,10 +68,11 @@ async def _measure(database_at: Path | str, samples: int) -> list[float]:
     results = []
     try:
         for number in range(samples):
-            name = f"Example Propagated Term {number} {time.monotonic_ns()}"
-            await writes.apply_entries([Entry(name, "A fictional entry for the benchmark.")], mode="import")
+            names = [f"Example Propagated Term {number} {part} {time.monotonic_ns()}" for part in range(entries)]
+            batch = [Entry(name, "A fictional entry for the benchmark.") for name in names]
+            await writes.apply_entries(batch, mode="import")
             committed = time.perf_counter()
-            while service.shared.term_for(name) is None:
+            while service.shared.term_for(names[-1]) is None:
                 reloaded.clear()
                 await reloaded.wait()
             results.append(time.perf_counter() - committed)
@@ -80,24 +85,27 @@ async def _measure(database_at: Path | str, samples: int) -> list[float]:
 
 
 def run(report: Report) -> None:
-    sqlite_row = report.add(Row("Processes", "change propagation to another process's index, SQLite: median, p99"))
-    postgres_row = report.add(
-        Row("Processes", "change propagation to another process's index, PostgreSQL: median, p99")
-    )
-    for row in (sqlite_row, postgres_row):
+    rows = {
+        (backend, change): report.add(
+            Row("Processes", f"change propagation to another process's index, {backend}, {change}: median, p99")
+        )
+        for change in CHANGES
+        for backend in ("SQLite", "PostgreSQL")
+    }
+    for row in rows.values():
         row.target = f"p99 ≤ {TARGET_S:g} s"
     with tempfile.TemporaryDirectory(prefix="bench-propagation-") as folder, _scratch_postgres() as postgres_url:
         for size in SIZES:
             path = glossary_database(config.glossary(size), SEED, Path(folder) / f"glossary-{size}.db")
-            summary = summarize(asyncio.run(_measure(path, SAMPLES)))
-            sqlite_row.by_size[size] = summary.ms()
-            sqlite_row.met = summary.p99 <= TARGET_S and sqlite_row.met is not False
-            print(f"  propagation on SQLite at {size:,} terms: {summary.ms()}", flush=True)
-            if postgres_url is None:
-                postgres_row.by_size[size] = f"skipped: no PostgreSQL answers at {redact(POSTGRES_SERVER_URL)}"
-                continue
-            asyncio.run(_copy(path, postgres_url))
-            summary = summarize(asyncio.run(_measure(postgres_url, SAMPLES)))
-            postgres_row.by_size[size] = summary.ms()
-            postgres_row.met = summary.p99 <= TARGET_S and postgres_row.met is not False
-            print(f"  propagation on PostgreSQL at {size:,} terms: {summary.ms()}", flush=True)
+            if postgres_url is not None:
+                asyncio.run(_copy(path, postgres_url))
+            for change, (entries, samples) in CHANGES.items():
+                for backend, database_at in (("SQLite", path), ("PostgreSQL", postgres_url)):
+                    row = rows[backend, change]
+                    if database_at is None:
+                        row.by_size[size] = f"skipped: no PostgreSQL answers at {redact(POSTGRES_SERVER_URL)}"
+                        continue
+                    summary = summarize(asyncio.run(_measure(database_at, entries, samples)))
+                    row.by_size[size] = summary.ms()
+                    row.met = summary.p99 <= TARGET_S and row.met is not False
+                    print(f"  propagation on {backend} at {size:,} terms, {change}: {summary.ms()}", flush=True)
