@@ -39,6 +39,11 @@ log = logging.getLogger(__name__)
 
 INLINE_READ_TIMEOUT_S = 0.1
 """A WAL reader waits only while the database recovers after a crash: rarely, and then briefly."""
+PAGE_SIZE = 16_384
+"""Bytes per page of a database this bot creates (SQLite's default: 4,096). Terms are rows of about a
+kilobyte, written in bulk by imports and read whole at start: with bigger pages a transaction's pages
+are a quarter as many WAL frames and write calls (measured: 100,000 entries imported ~0.4 s sooner, of
+~4.7 s). A database created before keeps its own size."""
 ROWS_PER_INSERT = 500
 """Rows per INSERT statement in `insert_rows`: SQLite stores one statement of many rows faster than as many
 statements of one row (measured: a quarter less time for 100,000 terms; 50 rows gain most of it)."""
@@ -257,6 +262,8 @@ class SQLiteDatabase(Database):
     async def _open(cls, path: Path, busy_timeout_ms: int) -> SQLiteDatabase:
         database = cls(await _connect(path, busy_timeout_ms), path, busy_timeout_ms=busy_timeout_ms)
         try:
+            # Only a database not yet created takes a page size; an existing one keeps its own.
+            await database.connection.execute(f"PRAGMA page_size = {PAGE_SIZE}")
             await database.connection.execute("PRAGMA journal_mode = WAL")
             await database.migrate()
             if str(path) != MEMORY:

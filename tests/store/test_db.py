@@ -1,5 +1,7 @@
 import asyncio
+import contextlib
 import gc
+import sqlite3
 import warnings
 from pathlib import Path
 
@@ -104,3 +106,20 @@ async def test_reads_go_on_after_the_server_ended_every_connection(database: Dat
             assert await database.fetch_value("SELECT 1") == 1
         gc.collect()  # a coroutine never awaited (a forgotten `await`) says so when it is collected
     assert [str(warning.message) for warning in caught] == []
+
+
+async def test_a_new_database_takes_the_page_size_and_an_existing_one_keeps_its_own(tmp_path: Path) -> None:
+    database = await Database.open(tmp_path / "new.db")
+    try:
+        assert await database.fetch_value("PRAGMA page_size") == sqlite.PAGE_SIZE
+    finally:
+        await database.close()
+    older = tmp_path / "older.db"
+    with contextlib.closing(sqlite3.connect(older)) as connection:
+        connection.execute("CREATE TABLE made_before (x)")  # created with SQLite's default page size
+    database = await Database.open(older)
+    try:
+        assert await database.fetch_value("PRAGMA page_size") == 4096
+        assert await database.fetch_value("SELECT count(*) FROM terms") == 0  # and migrated as usual
+    finally:
+        await database.close()
