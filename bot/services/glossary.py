@@ -102,7 +102,9 @@ class GlossaryService:
         for start in range(0, len(changes.upserts), CHANGES_PER_TURN):
             apply_changes(index, changes.upserts[start : start + CHANGES_PER_TURN])
             await asyncio.sleep(0)
-        apply_changes(index, removals=changes.removals)
+        for start in range(0, len(changes.removals), CHANGES_PER_TURN):
+            apply_changes(index, removals=changes.removals[start : start + CHANGES_PER_TURN])
+            await asyncio.sleep(0)
         self.server_indexes.forget()
         if changes:
             log.info(
