@@ -109,3 +109,10 @@ def run(report: Report) -> None:
                     row.by_size[size] = summary.ms()
                     row.met = summary.p99 <= TARGET_S and row.met is not False
                     print(f"  propagation on {backend} at {size:,} terms, {change}: {summary.ms()}", flush=True)
+    report.notes.append(
+        "Processes, propagation: from an import committed through another connection (as the CLI or another "
+        "process makes it) to a watcher that does what a bot process does (SQLite: `data_version` every "
+        f"{EXTERNAL_CHANGE_POLL_SECONDS:g} s; PostgreSQL: LISTEN/NOTIFY), holding the new name: it reads the "
+        "index's rows and changes the terms that differ in place, or builds the index again past "
+        f"{MAX_CHANGES_IN_PLACE:,} changed terms (the {BIG_IMPORT:,}-entry rows)."
+    )

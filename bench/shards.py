@@ -112,3 +112,8 @@ def run(mode: Mode, report: Report) -> None:
         )
     )
     print(f"  broadcast over 2 processes: {total:.1f} s for {sent:,} posts (floor {floor:.0f} s)", flush=True)
+    report.notes.append(
+        "Processes, broadcast: two real `python -m bot` children (SHARD_COUNT=2, SHARD_IDS 0 and 1, "
+        f"PULSE_REQUESTS_PER_SECOND={RATE}, so {RATE // 2}/s each) over one SQLite file, servers spread evenly "
+        "over the shards; total is from the first post the fake accepted to the last."
+    )

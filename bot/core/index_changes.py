@@ -32,13 +32,10 @@ class IndexChanges:
     def __len__(self) -> int:
         return len(self.upserts) + len(self.removals)
 
-    @property
-    def worth_a_rebuild(self) -> bool:
-        return len(self) > MAX_CHANGES_IN_PLACE
 
-
-def changes_between(index: GlossaryIndex, rows: Sequence[IndexRow]) -> IndexChanges:
-    """What must change in `index` for it to hold what `rows` (every term of the glossary) hold."""
+def changes_between(index: GlossaryIndex, rows: Sequence[IndexRow]) -> IndexChanges | None:
+    """What must change in `index` for it to hold what `rows` (every term of the glossary) hold; None as soon
+    as it is more than MAX_CHANGES_IN_PLACE terms, when building the index again is the quicker way."""
     in_rows: set[int] = set()
     upserts: list[IndexRow] = []
     for row in rows:
@@ -46,7 +43,10 @@ def changes_between(index: GlossaryIndex, rows: Sequence[IndexRow]) -> IndexChan
         in_rows.add(term_id)
         if index.name_of(term_id) != name or index.aliases_of(term_id) != aliases:
             upserts.append(row)
-    return IndexChanges(upserts, [term_id for term_id in index.term_ids() if term_id not in in_rows])
+            if len(upserts) > MAX_CHANGES_IN_PLACE:
+                return None
+    changes = IndexChanges(upserts, [term_id for term_id in index.term_ids() if term_id not in in_rows])
+    return None if len(changes) > MAX_CHANGES_IN_PLACE else changes
 
 
 def apply_changes(index: GlossaryIndex, upserts: Sequence[IndexRow] = (), removals: Sequence[int] = ()) -> None:

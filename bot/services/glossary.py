@@ -97,7 +97,7 @@ class GlossaryService:
         """
         index = self.shared
         changes = await asyncio.to_thread(changes_between, index, rows)
-        if changes.worth_a_rebuild:
+        if changes is None:
             return False
         for start in range(0, len(changes.upserts), CHANGES_PER_TURN):
             apply_changes(index, changes.upserts[start : start + CHANGES_PER_TURN])

@@ -6,7 +6,7 @@ import pytest
 
 from bot.core import index_changes
 from bot.core.index import GlossaryIndex, IndexRow
-from bot.core.index_changes import apply_changes, changes_between
+from bot.core.index_changes import IndexChanges, apply_changes, changes_between
 
 BEFORE: list[IndexRow] = [
     (1, "Quokka Protocol", ("QP",), 5),
@@ -23,11 +23,13 @@ AFTER: list[IndexRow] = [
 
 
 def test_an_index_built_from_the_same_rows_has_nothing_to_change() -> None:
-    assert len(changes_between(GlossaryIndex.build(BEFORE), BEFORE)) == 0
+    changes = changes_between(GlossaryIndex.build(BEFORE), BEFORE)
+    assert changes is not None and len(changes) == 0
 
 
 def test_only_the_terms_that_differ_are_listed() -> None:
     changes = changes_between(GlossaryIndex.build(BEFORE), AFTER)
+    assert changes is not None
     assert [row[0] for row in changes.upserts] == [1, 2, 3, 5]
     assert changes.removals == [4]
 
@@ -35,6 +37,7 @@ def test_only_the_terms_that_differ_are_listed() -> None:
 def test_the_index_changed_in_place_answers_as_a_fresh_build() -> None:
     index, fresh = GlossaryIndex.build(BEFORE), GlossaryIndex.build(AFTER)
     changes = changes_between(index, AFTER)
+    assert changes is not None
     apply_changes(index, changes.upserts[:2])  # in parts, as the service does between turns
     apply_changes(index, changes.upserts[2:], changes.removals)
     assert sorted(index.term_ids()) == sorted(fresh.term_ids()) == [1, 2, 3, 5]
@@ -49,7 +52,7 @@ def test_the_index_changed_in_place_answers_as_a_fresh_build() -> None:
         assert [choice.term_id for choice in index.complete(typed)] == [
             choice.term_id for choice in fresh.complete(typed)
         ]
-    assert len(changes_between(index, AFTER)) == 0
+    assert changes_between(index, AFTER) == IndexChanges([], [])
 
 
 def test_a_new_term_brings_its_popularity_and_a_changed_one_keeps_the_one_counted_here() -> None:
@@ -57,12 +60,14 @@ def test_a_new_term_brings_its_popularity_and_a_changed_one_keeps_the_one_counte
     for _ in range(3):
         index.record_lookup(2)  # counted by this process since the build
     changes = changes_between(index, AFTER)
+    assert changes is not None
     apply_changes(index, changes.upserts, changes.removals)
     assert index.most_popular() == [2, 1, 5, 3]  # 9 + 3 counted here, 5, 4 from the database, 2
 
 
-def test_many_changes_call_for_a_build(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("limit", [3, 4])
+def test_more_changes_than_the_limit_call_for_a_build(monkeypatch: pytest.MonkeyPatch, limit: int) -> None:
     index = GlossaryIndex.build(BEFORE)
-    assert not changes_between(index, AFTER).worth_a_rebuild
-    monkeypatch.setattr(index_changes, "MAX_CHANGES_IN_PLACE", 4)
-    assert changes_between(index, AFTER).worth_a_rebuild  # five changes
+    assert changes_between(index, AFTER) is not None
+    monkeypatch.setattr(index_changes, "MAX_CHANGES_IN_PLACE", limit)  # four upserts and a removal
+    assert changes_between(index, AFTER) is None
