@@ -12,7 +12,7 @@ the rows, which are at least as new as the loop's change.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from bot.core.index import GlossaryIndex, IndexRow
@@ -32,6 +32,13 @@ class IndexChanges:
     def __len__(self) -> int:
         return len(self.upserts) + len(self.removals)
 
+    def in_parts(self, size: int) -> Iterator[IndexChanges]:
+        """The same changes, at most `size` terms a part, for a caller that pauses between parts."""
+        for start in range(0, len(self.upserts), size):
+            yield IndexChanges(self.upserts[start : start + size], [])
+        for start in range(0, len(self.removals), size):
+            yield IndexChanges([], self.removals[start : start + size])
+
 
 def changes_between(index: GlossaryIndex, rows: Sequence[IndexRow]) -> IndexChanges | None:
     """What must change in `index` for it to hold what `rows` (every term of the glossary) hold; None as soon
@@ -49,9 +56,8 @@ def changes_between(index: GlossaryIndex, rows: Sequence[IndexRow]) -> IndexChan
     return None if len(changes) > MAX_CHANGES_IN_PLACE else changes
 
 
-def apply_changes(index: GlossaryIndex, upserts: Sequence[IndexRow] = (), removals: Sequence[int] = ()) -> None:
-    """Make the changes (a part of an `IndexChanges` at a time, if the caller wants to pause between them)."""
-    for term_id, name, aliases, lookups in upserts:
+def apply_changes(index: GlossaryIndex, changes: IndexChanges) -> None:
+    for term_id, name, aliases, lookups in changes.upserts:
         index.upsert(term_id, name, aliases, None if term_id in index else lookups)
-    for term_id in removals:
+    for term_id in changes.removals:
         index.remove(term_id)

@@ -99,11 +99,8 @@ class GlossaryService:
         changes = await asyncio.to_thread(changes_between, index, rows)
         if changes is None:
             return False
-        for start in range(0, len(changes.upserts), CHANGES_PER_TURN):
-            apply_changes(index, changes.upserts[start : start + CHANGES_PER_TURN])
-            await asyncio.sleep(0)
-        for start in range(0, len(changes.removals), CHANGES_PER_TURN):
-            apply_changes(index, removals=changes.removals[start : start + CHANGES_PER_TURN])
+        for part in changes.in_parts(CHANGES_PER_TURN):
+            apply_changes(index, part)
             await asyncio.sleep(0)
         self.server_indexes.forget()
         if changes:

@@ -54,6 +54,12 @@ class DatabaseUnusable(Exception):
         self.reason = reason
 
 
+def insert_sql(table: str, columns: Sequence[str], row_count: int = 1) -> str:
+    """An INSERT of `row_count` rows of `columns` into `table`, with a `?` for each value."""
+    row = f"({', '.join('?' for _ in columns)})"
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([row] * row_count)}"
+
+
 class Transaction(ABC):
     """One write transaction's statements (see `Database.transaction`)."""
 
@@ -76,9 +82,8 @@ class Transaction(ABC):
         return row[0] if row else None
 
     async def insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-        """Many rows into one table, as fast as the database takes them (a copy, not a user's change)."""
-        marks = ", ".join("?" for _ in columns)
-        await self.execute_many(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+        """Many rows into one table, as fast as the database takes them (a copy's tables, an import's new terms)."""
+        await self.execute_many(insert_sql(table, columns), rows)
 
 
 class Snapshot(ABC):

@@ -99,8 +99,6 @@ class _Relinked(NamedTuple):
     """Of those, the terms whose text and names are as they were (only their relations changed)."""
     rows: list[tuple[int, int, int]]
     """(term, related term, position)."""
-    rows_json: str
-    """The rows as one JSON array, the parameter of SQLite's insert (empty on PostgreSQL)."""
 
 
 class _NameOwner(NamedTuple):
@@ -246,12 +244,10 @@ class EntryWriter:
             else:
                 self.report.unchanged.append(term.name)
         relinked = [term for term in self.terms.values() if tuple(term.related) != term.related_before]
-        rows = [(term.term_id, other, position) for term in relinked for position, other in enumerate(term.related)]
         return _Relinked(
             ids=[term.term_id for term in relinked],
             text_unchanged_ids=[term.term_id for term in relinked if not term.new and term.content() == term.before],
-            rows=rows,
-            rows_json=json.dumps(rows) if self.dialect == "sqlite" else "",
+            rows=[(term.term_id, other, position) for term in relinked for position, other in enumerate(term.related)],
         )
 
     # ---- reading --------------------------------------------------------------------------------
@@ -502,7 +498,7 @@ class EntryWriter:
         await self.transaction.execute(
             "INSERT INTO relations (term_id, related_id, position) SELECT json_extract(value, '$[0]'), "
             "json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?)",
-            (relinked.rows_json,),
+            (json.dumps(relinked.rows),),
         )
 
     def _name_rows(self, term: _Term) -> list[tuple[int, str, int, str, int, int]]:

@@ -32,6 +32,7 @@ from bot.store.db import (
     Snapshot,
     Transaction,
     available_migrations,
+    insert_sql,
     split_statements,
 )
 
@@ -178,16 +179,11 @@ class SQLiteTransaction(Transaction):
         whole = len(rows) - len(rows) % per_statement
         if whole:
             await self.connection.executemany(
-                _insert_sql(table, columns, per_statement),
+                insert_sql(table, columns, per_statement),
                 (_flat(rows[start : start + per_statement]) for start in range(0, whole, per_statement)),
             )
         if whole < len(rows):
-            await self.connection.execute(_insert_sql(table, columns, len(rows) - whole), _flat(rows[whole:]))
-
-
-def _insert_sql(table: str, columns: Sequence[str], row_count: int) -> str:
-    row = f"({', '.join('?' for _ in columns)})"
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([row] * row_count)}"
+            await self.connection.execute(insert_sql(table, columns, len(rows) - whole), _flat(rows[whole:]))
 
 
 def _flat(rows: Sequence[Sequence[object]]) -> list[object]:

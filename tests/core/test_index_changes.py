@@ -38,8 +38,9 @@ def test_the_index_changed_in_place_answers_as_a_fresh_build() -> None:
     index, fresh = GlossaryIndex.build(BEFORE), GlossaryIndex.build(AFTER)
     changes = changes_between(index, AFTER)
     assert changes is not None
-    apply_changes(index, changes.upserts[:2])  # in parts, as the service does between turns
-    apply_changes(index, changes.upserts[2:], changes.removals)
+    assert [len(part) for part in changes.in_parts(2)] == [2, 2, 1]
+    for part in changes.in_parts(2):  # as the service does, a turn of the event loop each
+        apply_changes(index, part)
     assert sorted(index.term_ids()) == sorted(fresh.term_ids()) == [1, 2, 3, 5]
     for term_id in fresh.term_ids():
         assert (index.name_of(term_id), index.aliases_of(term_id)) == (
@@ -61,7 +62,7 @@ def test_a_new_term_brings_its_popularity_and_a_changed_one_keeps_the_one_counte
         index.record_lookup(2)  # counted by this process since the build
     changes = changes_between(index, AFTER)
     assert changes is not None
-    apply_changes(index, changes.upserts, changes.removals)
+    apply_changes(index, changes)
     assert index.most_popular() == [2, 1, 5, 3]  # 9 + 3 counted here, 5, 4 from the database, 2
 
 
