@@ -12,10 +12,11 @@ Seeding only fills in what nobody touched: it changes an entry only while it is 
 and never changed by an import, and then makes it exactly what the seed file says.
 
 Speed: the writer reads what it needs in a few statements, works every change out in memory, then writes
-each table with one statement. The full-text index of migration 0004 is kept by triggers that cost
-~50 µs a row (FTS5 flushes its pending terms at every statement) and more per alias: 100,000 entries
-took most of a minute. So for its own transaction the writer lifts those triggers and does their work in
-bulk, for exactly the rows it rewrote: it computes `alias_text` itself and re-indexes those rows.
+each table in bulk (one statement, or `insert_rows`' multi-row ones). The full-text index of migration 0004
+is kept by triggers that cost ~50 µs a row (FTS5 flushes its pending terms at every statement) and more per
+alias: 100,000 entries took most of a minute. So for its own transaction the writer lifts those triggers and
+does their work in bulk, for exactly the rows it rewrote: it computes `alias_text` itself and re-indexes
+those rows.
 """
 
 from __future__ import annotations
